@@ -1,0 +1,37 @@
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.dev-installed
+
+.PHONY: demo test bench fuzz golden clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $(STAMP)
+
+# torch==2.13.0 is a CPU build that pip installs from this machine's disk.
+$(DEVSTAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(DEVSTAMP)
+
+demo: $(STAMP)
+	$(BIN)/cnncost analyze he2015-a
+
+test: $(DEVSTAMP)
+	$(BIN)/python -m pytest
+
+golden: $(DEVSTAMP)
+	$(BIN)/python -m pytest tests/test_golden.py --regen-golden
+
+fuzz: $(DEVSTAMP)
+	CNNCOST_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

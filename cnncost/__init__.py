@@ -1,0 +1,1 @@
+"""cnncost: what does this CNN architecture cost? Exact, framework-free counts."""

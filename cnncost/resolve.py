@@ -1,0 +1,96 @@
+"""Turn what a user names — a built-in spec, a file, or literal text — into a Document.
+
+This is the only core module that reads files (the zoo's package data and
+user spec files); it returns values and raises CnnCostError, never exits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import CnnCostError, did_you_mean
+from .model import Padding
+from .notation import parse
+from .yaml_spec import Document, NetworkSpec, load_document
+from . import zoo
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".cnn", ".txt", ".spec")
+MAX_FILE_BYTES = 4_000_000
+
+
+def load(ref: str) -> Document:
+    """A zoo name, a path to a YAML or notation file, or a literal spec."""
+    found = zoo.find(ref)
+    if found is not None:
+        path, variant, name = found
+        doc = load_file(path, display=f"<zoo:{path.stem}>")
+        if variant is None:
+            return doc
+        net = one_network(doc, variant)
+        return Document({name: _renamed(net, name)}, None, name, False)
+    path = Path(ref)
+    looks_like_path = ref.lower().endswith(SPEC_SUFFIXES) or ref.endswith(("/", "\\"))
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):
+        exists = False
+    if exists:
+        return load_file(path)
+    if looks_like_path:
+        raise CnnCostError(f"no such file: {ref}",
+                           hint="give a spec file, a built-in name (see `cnncost zoo`) or spec text")
+    return literal(ref)
+
+
+def literal(text: str, name: str = "") -> Document:
+    parsed = parse(text)
+    net = NetworkSpec(name, parsed.input, Padding.SAME, ((None, parsed.chain),),
+                      input_span=parsed.input_span)
+    return Document({name: net}, None, name, False)
+
+
+def load_file(path: Path, display: str | None = None) -> Document:
+    shown = display or str(path)
+    if path.is_dir():
+        raise CnnCostError(f"{shown} is a directory, not a spec file",
+                           hint="name a .yaml file or a file of spec text")
+    try:
+        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    except OSError as e:
+        raise CnnCostError(f"cannot read {shown}: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CnnCostError(f"{shown} is larger than {MAX_FILE_BYTES // 1_000_000} MB",
+                           hint="a spec file is text; use repetition (×k) to keep it short")
+    if b"\0" in data:
+        raise CnnCostError(f"{shown} is a binary file, not a spec",
+                           hint="a spec is UTF-8 text: YAML or the arrow notation")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CnnCostError(f"{shown} is not UTF-8 text (byte {e.start})",
+                           hint="save the file as UTF-8") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return load_document(text, shown)
+    parsed = parse(text, shown)
+    net = NetworkSpec(path.stem, parsed.input, Padding.SAME, ((None, parsed.chain),),
+                      input_span=parsed.input_span)
+    return Document({net.name: net}, None, net.name, False)
+
+
+def _renamed(net: NetworkSpec, name: str) -> NetworkSpec:
+    from dataclasses import replace
+    return replace(net, name=name)
+
+
+def one_network(doc: Document, variant: str | None = None) -> NetworkSpec:
+    """The network to analyse: the only one, the named variant, or the baseline."""
+    if variant is not None:
+        for key, net in doc.networks.items():
+            if key.lower() == variant.lower():
+                return net
+        raise CnnCostError(f"no variant '{variant}' in {doc.name or 'this file'}"
+                           + did_you_mean(variant, [k.lower() for k in doc.networks]),
+                           hint="variants: " + ", ".join(doc.networks))
+    if doc.baseline is not None:
+        return doc.networks[doc.baseline]
+    return next(iter(doc.networks.values()))

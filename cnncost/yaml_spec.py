@@ -1,0 +1,437 @@
+"""YAML specs: a single network, or a variants file of stage replacements.
+
+A single network::
+
+    name: he2015-A
+    input: 224x224x3          # or [224, 224, 3]
+    padding: he2015           # same (default) | he2015
+    spec: (7,64)/2 → 3/3 → …  # one chain in the notation, or:
+    stages:                   # labelled sub-chains, in order, or:
+      1: (7,64)/2 → 3/3
+      head: spp(6,3,2,1) → 4096fc
+    layers:                   # a structured list (for generated specs)
+      - {layer: conv, n: 64, kh: 7, s: 2}
+      - "3/3"                 # any item may be notation text
+      - {repeat: 3, layers: ["(3,256)"]}
+      - {concat: [["64F(1,1)"], ["96F(1,1)", "128F(3,3)"]]}   # also add:, res:
+
+A variants file (He & Sun's layer replacement as data)::
+
+    baseline: A
+    input: 224x224x3          # shared defaults for every variant
+    padding: he2015
+    variants:
+      A: { stages: { 1: …, 2: …, 3: …, head: … } }
+      B: { from: A, stages: { 3: "(2,256)×6" } }
+
+YAML is read with PyYAML's safe composer; errors name the file, line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import CnnCostError, Source, Span, did_you_mean
+from .model import INPUT, Graph, Padding, Shape
+from .notation import (
+    Branch, Chain, Item, Leaf, Lowerer, Repeat, Value, build_layer, check_size, parse,
+    parse_shape, LAYERS,
+)
+
+MAX_YAML_NODES = 100_000  # guards against alias expansion ("billion laughs")
+
+NETWORK_KEYS = ("name", "input", "padding", "spec", "stages", "layers", "description", "source",
+                "reference")
+VARIANTS_KEYS = ("name", "input", "padding", "baseline", "variants", "description", "source",
+                 "reference")
+VARIANT_KEYS = ("from", "name", "input", "padding", "spec", "stages", "layers", "description",
+                "source", "reference")
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    """A network as written: its (optionally labelled) stages of parsed chains."""
+
+    name: str
+    input: Shape | None
+    padding: Padding
+    stages: tuple[tuple[str | None, Chain], ...]  # (label or None, chain) in order
+    description: str = ""
+    source: str = ""
+    input_span: Span | None = field(default=None, compare=False)
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return [label for label, _ in self.stages if label is not None]
+
+    def graph(self, input: Shape | None = None, padding: Padding | None = None) -> Graph:
+        """Lower to a Graph; `input`/`padding` override the spec's own."""
+        chains = [c for _, c in self.stages]
+        check_size(chains, None)
+        lw = Lowerer()
+        prev = INPUT
+        for label, chain in self.stages:
+            prev = lw.top(chain, prev, label)
+        return Graph(tuple(lw.nodes), input or self.input, padding or self.padding, self.name,
+                     self.input_span)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What a YAML file holds: one network, or named variants with a baseline."""
+
+    networks: dict[str, NetworkSpec]
+    baseline: str | None = None  # the variants file's baseline (None for one network)
+    name: str = ""
+    is_variants: bool = False
+
+
+# ---------------------------------------------------------------------------
+# Reading YAML nodes with their positions
+
+
+class _Reader:
+    def __init__(self, text: str, filename: str) -> None:
+        self.text = text
+        self.lines = text.splitlines()
+        self.filename = filename
+        self.visited = 0
+
+    def fail(self, node, message: str, hint: str = "") -> None:  # type: ignore[no-untyped-def]
+        raise CnnCostError(message, self.node_span(node), hint)
+
+    def node_span(self, node) -> Span:  # type: ignore[no-untyped-def]
+        """A span over the node's first line, so errors show the YAML line."""
+        mark, end = node.start_mark, node.end_mark
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        stop = end.column if end.line == mark.line else len(line)
+        src = Source(line, self.filename, mark.line + 1, 1)
+        return Span(src, mark.column, max(stop, mark.column + 1))
+
+    def tick(self, node) -> None:  # type: ignore[no-untyped-def]
+        self.visited += 1
+        if self.visited > MAX_YAML_NODES:
+            self.fail(node, f"the YAML expands to more than {MAX_YAML_NODES:,} values",
+                      hint="anchors and aliases that multiply are not allowed")
+
+    def mapping(self, node, what: str, allowed: tuple[str, ...]) -> dict:  # type: ignore[no-untyped-def]
+        import yaml
+        self.tick(node)
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} must be a mapping (key: value lines)")
+        out = {}
+        for k, v in node.value:
+            self.tick(k)
+            key = self.scalar(k, "a key")
+            key = str(key)
+            if allowed and key not in allowed:
+                self.fail(k, f"unknown key '{key}' in {what}" + did_you_mean(key, allowed),
+                          hint="allowed keys: " + ", ".join(allowed))
+            if key in out:
+                self.fail(k, f"key '{key}' appears twice in {what}")
+            out[key] = (k, v)
+        return out
+
+    def scalar(self, node, what: str):  # type: ignore[no-untyped-def]
+        import yaml
+        self.tick(node)
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, f"{what} must be a single value")
+        if node.tag.endswith(":int"):
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                return node.value
+        if node.tag.endswith(":float"):
+            try:
+                return float(node.value)
+            except ValueError:
+                return node.value
+        if node.tag.endswith(":bool"):
+            return node.value.lower() in ("true", "yes", "on")
+        if node.tag.endswith(":null"):
+            return None
+        return node.value
+
+    def string(self, node, what: str) -> str:  # type: ignore[no-untyped-def]
+        value = self.scalar(node, what)
+        if value is None:
+            self.fail(node, f"{what} is empty")
+        return str(value)
+
+    def scalar_source(self, node) -> Source:  # type: ignore[no-untyped-def]
+        """Where a string value's text starts in the file, for carets."""
+        mark = node.start_mark
+        line, column = mark.line + 1, mark.column + 1
+        if node.style in ('"', "'"):
+            column += 1
+        elif node.style in ("|", ">"):
+            line += 1
+            nxt = self.lines[mark.line + 1] if mark.line + 1 < len(self.lines) else ""
+            column = len(nxt) - len(nxt.lstrip()) + 1
+        return Source(str(node.value), self.filename, line, column)
+
+
+# ---------------------------------------------------------------------------
+
+
+def load_document(text: str, filename: str = "<yaml>") -> Document:
+    """YAML text → Document. Every error is a CnnCostError with file:line:col."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        span = None
+        if mark is not None:
+            lines = text.splitlines()
+            line = lines[mark.line] if mark.line < len(lines) else ""
+            span = Span(Source(line, filename, mark.line + 1, 1), mark.column, mark.column + 1)
+        raise CnnCostError(f"this is not valid YAML: {e.problem}", span,
+                           hint="check the indentation and quoting near this position")
+    except yaml.YAMLError as e:
+        raise CnnCostError(f"this is not valid YAML: {e}")
+    except RecursionError:
+        raise CnnCostError(f"{filename}: the YAML is nested too deeply",
+                           hint="flatten the file; a spec needs only a few levels")
+    if root is None:
+        raise CnnCostError(f"{filename} is empty", hint="write at least `spec:` and `input:`")
+    r = _Reader(text, filename)
+    try:
+        return _document(r, root)
+    except RecursionError:
+        raise CnnCostError(f"{filename}: the YAML is nested too deeply",
+                           hint="flatten the file; a spec needs only a few levels")
+
+
+def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
+    import yaml
+    if not isinstance(root, yaml.MappingNode):
+        r.fail(root, "a spec file must be a mapping with keys such as name, input, spec",
+               hint="see docs/language.md, section YAML")
+    keys = {str(r.scalar(k, "a key")) for k, _ in root.value}
+    if "variants" in keys:
+        return _variants(r, root)
+    top = r.mapping(root, "the spec file", NETWORK_KEYS)
+    net = _network(r, top, {}, "the spec file", None)
+    return Document({net.name: net}, None, net.name, False)
+
+
+def _defaults(r: _Reader, m: dict, inherited: dict) -> dict:
+    out = dict(inherited)
+    if "input" in m:
+        out["input"] = _input(r, m["input"][1])
+        out["input_span"] = r.node_span(m["input"][1])
+    if "padding" in m:
+        node = m["padding"][1]
+        word = r.string(node, "padding").lower()
+        try:
+            out["padding"] = Padding(word)
+        except ValueError:
+            r.fail(node, f"unknown padding policy '{word}'"
+                   + did_you_mean(word, [p.value for p in Padding]),
+                   hint="one of: " + ", ".join(p.value for p in Padding))
+    for key in ("description", "source"):
+        if key in m:
+            out[key] = r.string(m[key][1], key)
+    return out
+
+
+def _input(r: _Reader, node) -> Shape:  # type: ignore[no-untyped-def]
+    import yaml
+    if isinstance(node, yaml.SequenceNode):
+        dims = [r.scalar(n, "an input size") for n in node.value]
+        if len(dims) != 3 or not all(isinstance(d, int) and d >= 1 for d in dims):
+            r.fail(node, "input must be three whole numbers [H, W, C]", hint="e.g. [224, 224, 3]")
+        return Shape(*dims)
+    text = str(r.scalar(node, "input"))
+    try:
+        return parse_shape(text)
+    except CnnCostError as e:
+        raise CnnCostError(e.message, r.node_span(node), e.hint) from None
+
+
+def _network(r: _Reader, m: dict, inherited: dict, what: str,
+             base: NetworkSpec | None) -> NetworkSpec:
+    d = _defaults(r, m, inherited)
+    name = r.string(m["name"][1], "name") if "name" in m else d.get("name", "")
+    bodies = [k for k in ("spec", "stages", "layers") if k in m]
+    if len(bodies) > 1:
+        r.fail(m[bodies[1]][0], f"{what} has both '{bodies[0]}' and '{bodies[1]}'",
+               hint="give the layers once: spec:, stages: or layers:")
+    stages: list[tuple[str | None, Chain]]
+    if base is not None:
+        stages = list(base.stages)
+        if bodies and bodies[0] != "stages":
+            stages = [(None, _body(r, m, bodies[0]))]
+        elif bodies:
+            stages = _replace_stages(r, m["stages"], base)
+    elif not bodies:
+        anchor = next(iter(m.values()))[0] if m else None
+        if anchor is None:
+            raise CnnCostError(f"{what} has no layers", hint="add spec:, stages: or layers:")
+        r.fail(anchor, f"{what} has no layers", hint="add spec:, stages: or layers:")
+        raise AssertionError
+    elif bodies[0] == "stages":
+        stages = _stages(r, m["stages"][1])
+    else:
+        stages = [(None, _body(r, m, bodies[0]))]
+    return NetworkSpec(name, d.get("input"), d.get("padding", Padding.SAME), tuple(stages),
+                       d.get("description", ""), d.get("source", ""), d.get("input_span"))
+
+
+def _body(r: _Reader, m: dict, key: str) -> Chain:
+    node = m[key][1]
+    if key == "spec":
+        return _chain_text(r, node)
+    return _layers(r, node)
+
+
+def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
+    src = r.scalar_source(node)
+    text = r.string(node, "a spec")
+    parsed = parse(text, src.name, src.line, src.column)
+    if parsed.input is not None:
+        raise CnnCostError("Input(...) inside a YAML spec: use the `input:` key instead",
+                           parsed.input_span, hint="move the shape to `input: 224x224x3`")
+    return parsed.chain
+
+
+def _stages(r: _Reader, node) -> list[tuple[str | None, Chain]]:  # type: ignore[no-untyped-def]
+    m = r.mapping(node, "stages", ())
+    if not m:
+        r.fail(node, "stages is empty", hint="label each stage: `1: (7,64)/2 → 3/3`")
+    return [(label, _stage_body(r, v)) for label, (_, v) in m.items()]
+
+
+def _stage_body(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
+    import yaml
+    if isinstance(node, yaml.SequenceNode):
+        return _layers(r, node)
+    return _chain_text(r, node)
+
+
+def _replace_stages(r: _Reader, kv: tuple, base: NetworkSpec) -> list[tuple[str | None, Chain]]:
+    key_node, node = kv
+    m = r.mapping(node, "stages", ())
+    labels = base.stage_labels
+    if not labels:
+        r.fail(key_node, f"'{base.name}' has no labelled stages to replace",
+               hint="give the base network `stages:`, or give this variant a full spec:")
+    out = list(base.stages)
+    for label, (k, v) in m.items():
+        if label not in labels:
+            r.fail(k, f"stage '{label}' is not a stage of '{base.name}'" + did_you_mean(label, labels),
+                   hint="its stages are " + ", ".join(labels))
+        out[labels.index(label)] = (label, _stage_body(r, v))
+    return out
+
+
+# Structured `layers:` lists ------------------------------------------------
+
+def _layers(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
+    import yaml
+    r.tick(node)
+    if isinstance(node, yaml.ScalarNode):
+        return _chain_text(r, node)
+    if not isinstance(node, yaml.SequenceNode):
+        r.fail(node, "layers must be a list", hint="- {layer: conv, n: 64, kh: 3}")
+    if not node.value:
+        r.fail(node, "the layer list is empty")
+    return Chain(tuple(_layer_item(r, item) for item in node.value))
+
+
+def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
+    import yaml
+    if isinstance(node, yaml.ScalarNode):
+        chain = _chain_text(r, node)
+        return chain.items[0] if len(chain.items) == 1 else chain
+    m = r.mapping(node, "a layer", ())
+    span = r.node_span(node)
+    if "repeat" in m:
+        count = r.scalar(m["repeat"][1], "repeat")
+        if not isinstance(count, int) or count < 1:
+            r.fail(m["repeat"][1], "repeat must be a whole number ≥ 1")
+        if "layers" not in m:
+            r.fail(node, "repeat needs `layers:`", hint="{repeat: 3, layers: [\"(3,256)\"]}")
+        return Repeat(_layers(r, m["layers"][1]), count, span)
+    for op in ("concat", "add"):
+        if op in m:
+            bnode = m[op][1]
+            if not isinstance(bnode, yaml.SequenceNode) or not bnode.value:
+                r.fail(bnode, f"{op} needs a list of branches, each a list of layers")
+            return Branch(op, tuple(_layers(r, b) for b in bnode.value), span)
+    if "res" in m:
+        from .model import Identity
+        body = _layers(r, m["res"][1])
+        return Branch("add", (body, Chain((Leaf(Identity(), span),))), span)
+    if "layer" not in m:
+        r.fail(node, "a structured layer needs `layer:` (or repeat:, concat:, add:, res:)",
+               hint="- {layer: conv, n: 64, kh: 3, s: 2}")
+    name = r.string(m["layer"][1], "layer").lower()
+    canon = "conv" if name == "f" else name
+    if canon not in LAYERS:
+        r.fail(m["layer"][1], f"unknown layer '{name}'" + did_you_mean(name, LAYERS))
+    values = {}
+    raw = []
+    for key, (k, v) in m.items():
+        if key == "layer":
+            continue
+        value = r.scalar(v, key)
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, list):
+            value = tuple(value)
+        raw.append((key.lower(), Value(value, r.node_span(v))))
+    return Leaf(build_layer(canon, values, raw, span), span)
+
+
+# Variants files ------------------------------------------------------------
+
+def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
+    top = r.mapping(root, "the variants file", VARIANTS_KEYS)
+    shared = _defaults(r, top, {})
+    vnode = top["variants"][1]
+    vm = r.mapping(vnode, "variants", ())
+    if not vm:
+        r.fail(vnode, "variants is empty", hint="A: { spec: … }")
+    done: dict[str, NetworkSpec] = {}
+    visiting: list[str] = []
+
+    def resolve(name: str) -> NetworkSpec:
+        if name in done:
+            return done[name]
+        key_node, node = vm[name]
+        if name in visiting:
+            cycle = " → ".join([*visiting[visiting.index(name):], name])
+            r.fail(key_node, f"variants refer to each other in a cycle: {cycle}",
+                   hint="one of them must be a full spec instead of `from:`")
+        visiting.append(name)
+        m = r.mapping(node, f"variant '{name}'", VARIANT_KEYS)
+        base = None
+        inherited = dict(shared, name=name)
+        if "from" in m:
+            fnode = m["from"][1]
+            other = r.string(fnode, "from")
+            if other not in vm:
+                r.fail(fnode, f"variant '{name}' is from '{other}', which is not a variant here"
+                       + did_you_mean(other, vm), hint="variants: " + ", ".join(vm))
+            base = resolve(other)
+            inherited.update(input=base.input, padding=base.padding, input_span=base.input_span)
+        net = _network(r, m, inherited, f"variant '{name}'", base)
+        visiting.pop()
+        done[name] = net
+        return net
+
+    for name in vm:
+        resolve(name)
+    baseline = next(iter(vm))
+    if "baseline" in top:
+        bnode = top["baseline"][1]
+        baseline = r.string(bnode, "baseline")
+        if baseline not in vm:
+            r.fail(bnode, f"baseline '{baseline}' is not a variant" + did_you_mean(baseline, vm),
+                   hint="variants: " + ", ".join(vm))
+    name = r.string(top["name"][1], "name") if "name" in top else ""
+    return Document({n: done[n] for n in vm}, baseline, name, True)

@@ -1,0 +1,37 @@
+"""Built-in specs: YAML files beside this module, named as users know them.
+
+`resnet50` is resnet50.yaml; a variants file such as he2015.yaml also provides
+each variant as `he2015-<variant>` (he2015-a, he2015-j-prime).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def names() -> list[str]:
+    """Every file-level zoo name (variants not expanded), sorted."""
+    return sorted(p.stem for p in HERE.glob("*.yaml"))
+
+
+def find(ref: str) -> tuple[Path, str | None, str] | None:
+    """(file, lower-case variant or None, display name) for a zoo name, else None.
+
+    Cheap: looks only at file names, parsing nothing.
+    """
+    key = ref.strip().lower()
+    if not key or "/" in key or "\\" in key or key.endswith((".yaml", ".yml")):
+        return None
+    path = HERE / f"{key}.yaml"
+    if path.is_file():
+        return path, None, key
+    stem, _, variant = key.partition("-")
+    while variant:
+        path = HERE / f"{stem}.yaml"
+        if path.is_file():
+            return path, variant, key
+        more, _, variant = variant.partition("-")
+        stem = f"{stem}-{more}"
+    return None
