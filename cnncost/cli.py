@@ -111,3 +111,17 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, fmt: str, s
     from .report import Format, render_analysis
     net = network_cost(spec, input_shape, padding, variant)
     emit(render_analysis(net, Format(fmt), stages))
+
+
+@main.command()
+@output_options
+def layers(fmt: str) -> None:
+    """Every layer name the notation knows, with its arguments and an example.
+
+    \b
+    Examples:
+      cnncost layers
+      cnncost layers --format markdown
+    """
+    from .report import Format, render_layers
+    emit(render_layers(Format(fmt)))

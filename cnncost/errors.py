@@ -57,7 +57,7 @@ class CnnCostError(Exception):
     def __str__(self) -> str:
         out = [f"error: {self.message}"]
         span = self.span
-        if span is not None:
+        if span is not None and span.source.text.strip():
             if span.source.name:
                 line, column = span.location()
                 out.append(f"  --> {span.source.name}:{line}:{column}")

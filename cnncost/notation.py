@@ -139,12 +139,9 @@ class Tokenizer:
         if start is None:
             start = self.pos
             end = _token_end(self.text, start)
-        raise CnnCostError(message + self._found(start), Span(self.source, start, end or start + 1), hint)
-
-    def _found(self, start: int) -> str:
-        if start >= len(self.text):
-            return ", found the end of the spec"
-        return ""
+        if message.startswith("expected") and start >= len(self.text):
+            message += ", found the end of the spec"
+        raise CnnCostError(message, Span(self.source, start, end or start + 1), hint)
 
 
 def _token_end(text: str, start: int) -> int:
@@ -447,7 +444,10 @@ class Parser:
             t.fail("the spec is empty", hint="write layers joined by arrows, e.g. 64F(3,3) -> relu")
         chain = self.chain()
         if not t.check("END"):
-            if t.check("RBRACKET") or t.check("PIPE"):
+            if t.check("PIPE", peek=True):
+                t.fail("'|' separates branches only inside concat[ … ] or add[ … ]",
+                       hint="write concat[ a | b ] or add[ a | b ]")
+            if t.check("RBRACKET", peek=True):
                 t.fail("unbalanced bracket: nothing open to close here",
                        hint="remove it, or open a group with '['")
             t.fail("expected an arrow or the end of the spec",
@@ -621,7 +621,7 @@ class Parser:
                 raise CnnCostError(f"unknown layer '{word.text}'"
                                    + did_you_mean(low, [*LAYERS, *BRANCH_WORDS]),
                                    Span(t.source, word.start, word.end),
-                                   hint="see `cnncost help-layers` or docs/language.md for every layer")
+                                   hint="`cnncost layers` lists every layer")
             return self._call(start, "conv" if low == "f" else low, word)
         if t.check("END", peek=True):
             t.fail("expected a layer")
@@ -713,6 +713,10 @@ class Parser:
             return key, Value(t.read().text, t.span(vstart))
         if t.check("END", peek=True):
             t.fail("unbalanced parenthesis: expected ')'", hint=hint)
+        if re.compile(r"-\s*\d").match(t.text, t.pos):
+            t.fail("negative values are not allowed", t.pos,
+                   re.compile(r"-\s*\d+").match(t.text, t.pos).end(),
+                   hint="sizes, strides, padding and counts are whole numbers")
         t.fail("expected a value", hint=hint)
         raise AssertionError  # unreachable
 
@@ -729,7 +733,7 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
                 span: Span) -> Layer:
     """Bind positional and keyword arguments to a layer's signature and build it."""
     sig = LAYERS[name]
-    display = "F" if name == "conv" else name
+    display = name
     params = list(sig.positional)
     free = [p for p in params if p not in values]
     positional = 0
@@ -826,16 +830,10 @@ def check_size(chains: list[Chain], span: Span | None) -> None:
 def lower(parsed: Parsed, name: str = "", padding: Padding = Padding.SAME,
           input: Shape | None = None) -> Graph:
     """Expand a parsed spec into a Graph (no shape inference yet)."""
-    check_size([parsed.chain], _first_span(parsed.chain))
+    check_size([parsed.chain], getattr(parsed.chain.items[0], "span", None))
     lw = Lowerer()
     lw.top(parsed.chain, INPUT)
     return Graph(tuple(lw.nodes), input or parsed.input, padding, name, parsed.input_span)
-
-
-def _first_span(item: Item) -> Span | None:
-    while isinstance(item, (Chain, Repeat)):
-        item = item.items[0] if isinstance(item, Chain) else item.body
-    return item.span
 
 
 def parse_spec(text: str, input: Shape | None = None, padding: Padding | str = Padding.SAME,

@@ -138,6 +138,10 @@ def md_table(header: list[str], rows: list[list[str]], align: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
@@ -197,7 +201,7 @@ def analysis_table(net: NetworkCost, stages: bool = False) -> Any:
     from rich.table import Table
 
     t = net.totals
-    caption = (f"input {net.input} · padding {net.padding} · {t.conv_layers} conv layers · "
+    caption = (f"input {net.input} · padding {net.padding} · {plural(t.conv_layers, 'conv layer')} · "
                f"FLOPs {humanize(t.flops)} = 2×MACs · ops {humanize(t.ops)} · "
                f"complexity = He & Sun Eq. (1)")
     table = Table(title=net.name or None, caption=caption, box=box.SIMPLE_HEAD, show_footer=True,
@@ -246,3 +250,42 @@ def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False) -> Any:
     if fmt is Format.MARKDOWN:
         return analysis_markdown(net, stages)
     return analysis_table(net, stages)
+
+
+def layers_rows() -> list[list[str]]:
+    """One row per named layer of the notation: names, arguments, example, meaning."""
+    from .notation import LAYERS
+    by_sig: dict[int, list[str]] = {}
+    for name, sig in LAYERS.items():
+        by_sig.setdefault(id(sig), []).append(name)
+    rows = []
+    for names in by_sig.values():
+        sig = LAYERS[names[0]]
+        args = ", ".join([*sig.positional[:4], *(f"{o}=" for o in sig.options)])
+        if len(sig.positional) > 4:
+            args = "levels…"
+        rows.append([" / ".join(names), args, sig.example, sig.doc])
+    return rows
+
+
+def render_layers(fmt: Format) -> Any:
+    header = ["name", "arguments", "example", "meaning"]
+    rows = layers_rows()
+    if fmt is Format.JSON:
+        return to_json([dict(zip(header, r)) for r in rows])
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        return buf.getvalue()
+    if fmt is Format.MARKDOWN:
+        return md_table(header, [[f"`{c}`" if i in (0, 2) else c for i, c in enumerate(r)]
+                                 for r in rows], "llll")
+    from rich import box
+    from rich.table import Table
+    table = Table(box=box.SIMPLE_HEAD, caption="plus (s,n)/k, c_in*kh*kw*n, k/s, Nfc, "
+                  "concat[a|b], add[a|b], res[a], [..]×k — see docs/language.md")
+    for h in header:
+        table.add_column(h)
+    for r in rows:
+        table.add_row(*r)
+    return table

@@ -20,6 +20,8 @@ MAX_FILE_BYTES = 4_000_000
 
 def load(ref: str) -> Document:
     """A zoo name, a path to a YAML or notation file, or a literal spec."""
+    if not ref.strip():
+        return literal(ref)
     found = zoo.find(ref)
     if found is not None:
         path, variant, name = found
@@ -45,7 +47,7 @@ def load(ref: str) -> Document:
 def literal(text: str, name: str = "") -> Document:
     parsed = parse(text)
     net = NetworkSpec(name, parsed.input, Padding.SAME, ((None, parsed.chain),),
-                      input_span=parsed.input_span)
+                      input_span=parsed.input_span, input_in_text=parsed.input is not None)
     return Document({name: net}, None, name, False)
 
 
@@ -73,7 +75,7 @@ def load_file(path: Path, display: str | None = None) -> Document:
         return load_document(text, shown)
     parsed = parse(text, shown)
     net = NetworkSpec(path.stem, parsed.input, Padding.SAME, ((None, parsed.chain),),
-                      input_span=parsed.input_span)
+                      input_span=parsed.input_span, input_in_text=parsed.input is not None)
     return Document({net.name: net}, None, net.name, False)
 
 

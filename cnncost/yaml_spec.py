@@ -59,6 +59,7 @@ class NetworkSpec:
     description: str = ""
     source: str = ""
     input_span: Span | None = field(default=None, compare=False)
+    input_in_text: bool = False  # written as Input(...) in the spec text itself
 
     @property
     def stage_labels(self) -> list[str]:
@@ -67,7 +68,11 @@ class NetworkSpec:
     def graph(self, input: Shape | None = None, padding: Padding | None = None) -> Graph:
         """Lower to a Graph; `input`/`padding` override the spec's own."""
         chains = [c for _, c in self.stages]
-        check_size(chains, None)
+        check_size(chains, getattr(chains[0].items[0], "span", None))
+        if input is not None and self.input_in_text and input != self.input:
+            raise CnnCostError(f"the spec says Input({self.input.h},{self.input.w},{self.input.c}) "
+                               f"but --input says {input}", self.input_span,
+                               hint="drop one of them")
         lw = Lowerer()
         prev = INPUT
         for label, chain in self.stages:
