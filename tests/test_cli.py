@@ -1,0 +1,128 @@
+"""CLI behaviour: invariants of every format, exit codes, inputs, help."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from clihelp import run
+from cnncost.cli import main
+
+SPECS = [
+    "he2015-a",
+    "he2015-j",
+    "Input(28,28,192) -> concat[ 64F(1,1) | 96F(1,1) → 128F(3,3) | max-p(3,3,1,p=1) → 32F(1,1) ]",
+    "Input(56,56,64) -> res[ 64F(3,3,b=0) -> bn -> relu -> 64F(3,3,b=0) -> bn ] -> relu -> gap -> 10fc",
+]
+METRICS = ("params", "macs", "flops", "complexity", "activations", "ops")
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_json_sums_equal_totals(spec):
+    code, out, _ = run("analyze", spec, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    layers, totals = data["layers"], data["totals"]
+    for m in METRICS:
+        assert sum(layer[m] for layer in layers) == totals[m], m
+        assert sum(s[m] for s in data["stages"]) == totals[m], m
+    assert totals["flops"] == 2 * totals["macs"]
+    assert [layer["index"] for layer in layers] == list(range(1, len(layers) + 1))
+    for layer in layers:
+        h, w, c = layer["output"]
+        assert layer["activations"] == h * w * c
+        assert all(i < layer["index"] for i in layer["inputs"])  # topological order
+    assert set(data) >= {"name", "input", "padding", "totals", "stages", "layers"}
+    assert set(totals) >= {*METRICS, "conv_layers"}
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_csv_one_row_per_layer_and_sums(spec):
+    _, js, _ = run("analyze", spec, "--format", "json")
+    data = json.loads(js)
+    code, out, _ = run("analyze", spec, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(data["layers"])
+    for m in METRICS:
+        assert sum(int(r[m]) for r in rows) == data["totals"][m]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_stage_csv_sums(spec):
+    _, js, _ = run("analyze", spec, "--format", "json")
+    totals = json.loads(js)["totals"]
+    _, out, _ = run("analyze", spec, "--format", "csv", "--stages")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    for m in METRICS:
+        assert sum(int(r[m]) for r in rows) == totals[m]
+
+
+def test_seed_chain_map_sizes_under_he2015():
+    """notation §1 under the he2015 policy: 109, 36, 36, 18, 18, 18, 18."""
+    spec = ("Input(224,224,3) → 64F(7,7,3,s=2) → max-p(3,3,3) → 128F(5,5,64) → max-p(2,2,2) → "
+            "256F(3,3,128) → 256F(3,3,256) → 256F(3,3,256) → spp(6*6,3*3,2*2,1*1) → 4096fc → "
+            "4096fc → 1000fc → softmax")
+    _, out, _ = run("analyze", spec, "--padding", "he2015", "--format", "json")
+    sizes = [layer["output"][0] for layer in json.loads(out)["layers"][:7]]
+    assert sizes == [(224 - 7) // 2 + 1, (109 - 3) // 3 + 1, 36, 36 // 2, 18, 18, 18]
+
+
+def test_outputs_are_deterministic():
+    for fmt in ("table", "csv", "markdown", "json"):
+        assert run("analyze", "he2015-j", "-f", fmt) == run("analyze", "he2015-j", "-f", fmt)
+
+
+@pytest.mark.parametrize("args", [
+    ["analyze", "64F(3,3) -> maxp"],
+    ["analyze", "64F(3,3)", "--input", "banana"],
+    ["analyze", "no/such/file.yaml"],
+    ["analyze", "he2015", "--variant", "Z"],
+    ["analyze", ""],
+    ["analyze", "(((("],
+])
+def test_bad_input_exits_2_with_one_message(args):
+    code, out, err = run(*args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+def test_files_directory_binary_and_not_utf8(tmp_path):
+    (tmp_path / "bin.cnn").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin.cnn").write_bytes("Input(8,8,3) -> relu # café".encode("latin-1"))
+    assert run("analyze", str(tmp_path))[2].startswith(f"error: {tmp_path} is a directory")
+    assert "is a binary file" in run("analyze", str(tmp_path / "bin.cnn"))[2]
+    assert "is not UTF-8 text" in run("analyze", str(tmp_path / "latin.cnn"))[2]
+
+
+def test_notation_file(tmp_path):
+    path = tmp_path / "net.cnn"
+    path.write_text("Input(32,32,3)\n  -> 16F(3,3) # first conv\n  -> gap -> 10fc\n")
+    code, out, _ = run("analyze", str(path), "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and data["name"] == "net"
+    assert data["totals"]["params"] == (3 * 3 * 3 * 16 + 16) + (16 * 10 + 10)
+
+
+def test_input_override_and_conflict():
+    code, out, _ = run("analyze", "he2015-a", "--input", "200x200x3", "-f", "json")
+    assert code == 0 and json.loads(out)["input"] == [200, 200, 3]
+    code, _, err = run("analyze", "Input(8,8,3) -> relu", "--input", "9x9x3")
+    assert code == 2 and "--input says 9x9x3" in err
+
+
+def test_variant_option():
+    _, out, _ = run("analyze", "he2015", "--variant", "b", "-f", "json")
+    assert json.loads(out)["name"] == "B"
+
+
+def test_every_command_has_help_and_an_example():
+    for name, command in main.commands.items():
+        code, out, _ = run(name, "--help")
+        assert code == 0, name
+        assert command.help and "Examples:" in command.help, name
+        assert f"cnncost {name}" in out, name

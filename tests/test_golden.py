@@ -1,0 +1,45 @@
+"""Golden CLI outputs: every command and format, compared byte for byte.
+
+Regenerate with `make golden` (pytest --regen-golden) and review the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clihelp import run
+
+GOLDEN = Path(__file__).parent / "golden"
+SEED_CHAIN = ("Input(224,224,3) → 64F(7,7,3,s=2) → max-p(3,3,3) → 128F(5,5,64) → max-p(2,2,2) "
+              "→ 256F(3,3,128) → 256F(3,3,256) → 256F(3,3,256) → spp(6*6,3*3,2*2,1*1) → 4096fc "
+              "→ 4096fc → 1000fc → softmax")
+INCEPTION = ("Input(28,28,192) -> concat[ 64F(1,1) | 96F(1,1) → 128F(3,3) | 16F(1,1) → 32F(5,5) "
+             "| max-p(3,3,1,p=1) → 32F(1,1) ]")
+
+CASES = {
+    "analyze_he2015a_table": ["analyze", "he2015-a"],
+    "analyze_he2015a_csv": ["analyze", "he2015-a", "--format", "csv"],
+    "analyze_he2015a_markdown": ["analyze", "he2015-a", "--format", "markdown"],
+    "analyze_he2015a_json": ["analyze", "he2015-a", "--format", "json"],
+    "analyze_he2015a_stages_table": ["analyze", "he2015-a", "--stages"],
+    "analyze_he2015a_stages_csv": ["analyze", "he2015-a", "--stages", "--format", "csv"],
+    "analyze_he2015a_stages_markdown": ["analyze", "he2015-a", "--stages", "--format", "markdown"],
+    "analyze_seed_chain_table": ["analyze", SEED_CHAIN, "--padding", "he2015"],
+    "analyze_inception_table": ["analyze", INCEPTION],
+    "analyze_inception_json": ["analyze", INCEPTION, "--format", "json"],
+    "analyze_bad_spec": ["analyze", "64F(7,7,3,s=2) -> maxp(3,3,3)", "--input", "32x32x3"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name, regen):
+    code, out, err = run(*CASES[name])
+    text = f"$ cnncost {' '.join(CASES[name])}\n[exit {code}]\n{out}{err}"
+    path = GOLDEN / f"{name}.out"
+    if regen or not path.exists():
+        path.write_text(text, encoding="utf-8")
+        if not regen:
+            pytest.fail(f"wrote missing golden file {path.name}; review it and rerun")
+    assert text == path.read_text(encoding="utf-8")
