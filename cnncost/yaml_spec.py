@@ -352,6 +352,8 @@ def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
     if isinstance(node, yaml.ScalarNode):
         chain = _chain_text(r, node)
         return chain.items[0] if len(chain.items) == 1 else chain
+    if isinstance(node, yaml.SequenceNode):  # a nested list is a group
+        return _layers(r, node)
     m = r.mapping(node, "a layer", ())
     span = r.node_span(node)
     if "repeat" in m:

@@ -1,0 +1,159 @@
+"""YAML specs: single networks, structured layers, variants, and their errors."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from cnncost.costs import analyze
+from cnncost.errors import CnnCostError
+from cnncost.model import Padding, Shape
+from cnncost.notation import parse_spec
+from cnncost.yaml_spec import load_document
+
+
+def doc(text: str):
+    return load_document(textwrap.dedent(text), "net.yaml")
+
+
+def graph_of(text: str, variant: str | None = None):
+    d = doc(text)
+    net = d.networks[variant] if variant else next(iter(d.networks.values()))
+    return net.graph()
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(CnnCostError) as info:
+        d = doc(text)
+        for net in d.networks.values():
+            analyze(net.graph())
+    return str(info.value)
+
+
+def test_spec_stages_and_layers_give_the_same_graph():
+    chain = "Input(32,32,3) -> 16F(3,3,s=2) -> relu -> concat[ 8F(1,1) | max-p(3,3,1,p=1) ] -> (3,32)x2 -> gap -> 10fc"
+    expected = parse_spec(chain)
+    a = graph_of("""
+        input: 32x32x3
+        spec: 16F(3,3,s=2) -> relu -> concat[ 8F(1,1) | max-p(3,3,1,p=1) ] -> (3,32)x2 -> gap -> 10fc
+    """)
+    b = graph_of("""
+        input: [32, 32, 3]
+        stages:
+          1: 16F(3,3,s=2) -> relu
+          2: concat[ 8F(1,1) | max-p(3,3,1,p=1) ] -> (3,32)x2
+          head: gap -> 10fc
+    """)
+    c = graph_of("""
+        input: 32x32x3
+        layers:
+          - {layer: conv, n: 16, kh: 3, s: 2}
+          - relu
+          - concat:
+              - ["8F(1,1)"]
+              - [{layer: max-p, kh: 3, kw: 3, s: 1, p: 1}]
+          - {repeat: 2, layers: ["(3,32)"]}
+          - gap
+          - {layer: fc, n: 10}
+    """)
+    for g in (a, b, c):
+        assert [n.layer for n in g.nodes] == [n.layer for n in expected.nodes]
+        assert [n.inputs for n in g.nodes] == [n.inputs for n in expected.nodes]
+        assert g.input == Shape(32, 32, 3)
+    assert [n.stage for n in b.nodes] == ["1", "1", "2", "2", "2", "2", "2", "head", "head"]
+
+
+def test_structured_res_and_add():
+    g = graph_of("""
+        input: 8x8x4
+        layers:
+          - res: ["4F(3,3)", relu]
+          - add: [[id], ["4F(1,1)"]]
+    """)
+    assert [type(n.layer).__name__ for n in g.nodes] == ["Conv", "Activation", "Add", "Conv", "Add"]
+
+
+def test_variants_replace_stages():
+    text = """
+        input: 224x224x3
+        padding: he2015
+        baseline: A
+        variants:
+          A:
+            stages:
+              1: (7,64)/2 → 3/3
+              2: (5,128) → 2/2
+              3: (3,256)×3
+              head: spp(6,3,2,1) → 1000fc
+          B: { from: A, stages: { 3: "(2,256)×6" } }
+          D: { from: B, stages: { 2: "(3,128)×2 → 2/2" } }
+    """
+    d = doc(text)
+    assert d.baseline == "A" and list(d.networks) == ["A", "B", "D"]
+    b = analyze(d.networks["B"].graph())
+    stage3 = [r for r in b.rows if r.stage == "3"]
+    assert [r.output.h for r in stage3] == [17, 18, 17, 18, 17, 18]
+    assert d.networks["B"].padding is Padding.HE2015
+    dd = analyze(d.networks["D"].graph())
+    assert sum(1 for r in dd.rows if r.stage == "2" and r.kind.value == "conv") == 2
+    assert sum(1 for r in dd.rows if r.stage == "3") == 6
+
+
+ERRORS = [
+    ("not a mapping", "- 1\n- 2\n",
+     "error: a spec file must be a mapping with keys such as name, input, spec\n"
+     "  --> net.yaml:1:1\n  - 1\n  ^~~\n  hint: see docs/language.md, section YAML"),
+    ("unknown key", "input: 8x8x3\nspce: relu\n",
+     "error: unknown key 'spce' in the spec file (did you mean 'spec'?)\n"
+     "  --> net.yaml:2:1\n  spce: relu\n  ^~~~\n"
+     "  hint: allowed keys: name, input, padding, spec, stages, layers, description, source, reference"),
+    ("bad spec inside", "input: 8x8x3\nspec: relu -> maxp\n",
+     "error: unknown layer 'maxp' (did you mean 'max-p'?)\n  --> net.yaml:2:15\n"
+     "  relu -> maxp\n          ^~~~\n  hint: `cnncost layers` lists every layer"),
+    ("quoted spec inside", "input: 8x8x3\nspec: \"relu -> maxp\"\n",
+     "error: unknown layer 'maxp' (did you mean 'max-p'?)\n  --> net.yaml:2:16\n"
+     "  relu -> maxp\n          ^~~~\n  hint: `cnncost layers` lists every layer"),
+    ("unknown from", "variants:\n  A: {spec: relu, input: 8x8x3}\n  B: {from: Z}\n",
+     "error: variant 'B' is from 'Z', which is not a variant here\n  --> net.yaml:3:13\n"
+     "    B: {from: Z}\n              ^\n  hint: variants: A, B"),
+    ("cycle", "variants:\n  A: {from: B}\n  B: {from: A}\n",
+     "error: variants refer to each other in a cycle: A → B → A\n  --> net.yaml:2:3\n"
+     "    A: {from: B}\n    ^\n  hint: one of them must be a full spec instead of `from:`"),
+    ("unknown stage", "input: 8x8x3\nvariants:\n  A: {stages: {1: relu}}\n  B: {from: A, stages: {2: relu}}\n",
+     "error: stage '2' is not a stage of 'A'\n  --> net.yaml:4:25\n"
+     "    B: {from: A, stages: {2: relu}}\n                          ^\n  hint: its stages are 1"),
+    ("bad padding", "input: 8x8x3\npadding: he2016\nspec: relu\n",
+     "error: unknown padding policy 'he2016' (did you mean 'he2015'?)\n  --> net.yaml:2:10\n"
+     "  padding: he2016\n           ^~~~~~\n  hint: one of: same, he2015"),
+    ("invalid yaml", "input: [8, 8\nspec: relu\n",
+     "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
+     "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", ERRORS, ids=[e[0] for e in ERRORS])
+def test_yaml_errors_name_file_line_column(name, text, expected):
+    with pytest.raises(CnnCostError) as info:
+        d = load_document(text, "net.yaml")
+        for net in d.networks.values():
+            analyze(net.graph())
+    assert str(info.value) == expected
+
+
+def test_billion_laughs_is_refused():
+    """Nine levels of ten aliases each would be 10⁹ layers; it stops at the node budget."""
+    levels = ["&l0 [relu, relu, relu, relu, relu, relu, relu, relu, relu, relu]"]
+    for i in range(1, 10):
+        levels.append(f"&l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    text = "input: 8x8x3\nlayers:\n" + "".join(f"  - {{repeat: 1, layers: {lv}}}\n" for lv in levels)
+    with pytest.raises(CnnCostError) as info:
+        load_document(text, "lol.yaml")
+    assert "the YAML expands to more than 100,000 values" in str(info.value)
+
+
+def test_deep_nesting_is_refused():
+    text = "input: 8x8x3\nlayers: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(CnnCostError) as info:
+        load_document(text, "deep.yaml")
+    assert "nested too deeply" in str(info.value)
