@@ -125,3 +125,130 @@ def layers(fmt: str) -> None:
     """
     from .report import Format, render_layers
     emit(render_layers(Format(fmt)))
+
+
+def _short(ref: str) -> str:
+    text = " ".join(ref.split())
+    return text if len(text) <= 28 else text[:27] + "…"
+
+
+def network_costs(refs: tuple[str, ...], input_shape: str | None,
+                  padding: str | None) -> tuple[list[Any], str | None]:
+    """Analyse every network the arguments name; a variants file gives all its variants.
+    Returns the costs and the variants file's baseline (when there is one)."""
+    from .costs import analyze
+    from .resolve import load
+    shape, pad = _overrides(input_shape, padding)
+    nets, baseline = [], None
+    for ref in refs:
+        doc = load(ref)
+        if doc.is_variants:
+            baseline = baseline or doc.baseline
+        for key, spec in doc.networks.items():
+            from dataclasses import replace
+            named = spec if spec.name else replace(spec, name=_short(ref))
+            nets.append(analyze(named.graph(shape, pad)))
+    return nets, baseline
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--baseline", "-b", default=None,
+              help="Which model the relative columns divide by (default: the variants file's "
+                   "baseline, else the first).")
+@spec_options
+@output_options
+def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
+            padding: str | None, fmt: str) -> None:
+    """Models side by side: each stage in the paper's notation, depth, params,
+    MACs, Eq. (1) complexity and comp. (relative to the baseline) — He & Sun's Table 1.
+
+    \b
+    Examples:
+      cnncost compare he2015
+      cnncost compare he2015-a he2015-b he2015-e --baseline he2015-a
+      cnncost compare specs/he2015.yaml --format markdown
+    """
+    from .compare import compare as compare_
+    from .report import Format, render_comparison
+    nets, doc_baseline = network_costs(specs, input_shape, padding)
+    emit(render_comparison(compare_(nets, baseline or doc_baseline), Format(fmt)))
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@spec_options
+@output_options
+@click.option("--all", "show_all", is_flag=True, help="Also list the layers that did not change.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the two differ (as git diff --exit-code).")
+def diff(a: str, b: str, input_shape: str | None, padding: str | None, fmt: str, show_all: bool,
+         exit_code: bool) -> None:
+    """Layers removed (-), added (+) or changed (~) from A to B, aligned stage by
+    stage, with Δparams, ΔMACs and ΔEq. (1) per layer, per stage and in total.
+
+    \b
+    Examples:
+      cnncost diff he2015-a he2015-j
+      cnncost diff old.yaml new.yaml --exit-code --format markdown
+    """
+    from .compare import diff as diff_
+    from .report import Format, render_diff
+    result = diff_(network_cost(a, input_shape, padding), network_cost(b, input_shape, padding))
+    emit(render_diff(result, Format(fmt), show_all))
+    if exit_code and result.differs:
+        raise SystemExit(Exit.FAILED)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--max-params", default=None, metavar="N", help="Largest allowed params (K/M/G/T suffixes).")
+@click.option("--max-macs", default=None, metavar="N", help="Largest allowed MACs.")
+@click.option("--max-complexity", default=None, metavar="N", help="Largest allowed Eq. (1) complexity.")
+@click.option("--baseline", default=None, metavar="SPEC",
+              help="Compare with this spec: params, MACs and complexity may grow by --max-increase.")
+@click.option("--max-increase", default=None, metavar="PCT", help="Allowed growth over --baseline, e.g. 2% (default 0%).")
+@spec_options
+@output_options
+def check(spec: str, max_params: str | None, max_macs: str | None, max_complexity: str | None,
+          baseline: str | None, max_increase: str | None, input_shape: str | None,
+          padding: str | None, fmt: str) -> None:
+    """Gate CI on a budget: exit 0 within it, 1 over it, 2 on bad input. The
+    report says which limit failed, by how much, and which stages grew most.
+
+    \b
+    Examples:
+      cnncost check resnet50 --max-params 30M --max-macs 4.5G
+      cnncost check he2015-e --baseline he2015-a --max-increase 2%
+      cnncost check model.yaml --baseline main.yaml --format markdown > comment.md
+    """
+    from .compare import check as check_, parse_amount, parse_percent
+    from .report import Format, render_check
+    limits = {m: parse_amount(v, f"--max-{m}") for m, v in
+              (("params", max_params), ("macs", max_macs), ("complexity", max_complexity)) if v}
+    if max_increase is not None and baseline is None:
+        raise CnnCostError("--max-increase needs --baseline", hint="e.g. --baseline main.yaml --max-increase 2%")
+    pct = parse_percent(max_increase, "--max-increase") if max_increase else None
+    base = network_cost(baseline, input_shape, padding) if baseline else None
+    result = check_(network_cost(spec, input_shape, padding), limits, base, pct)
+    emit(render_check(result, Format(fmt)))
+    if not result.ok:
+        raise SystemExit(Exit.FAILED)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--variant", default=None, help="Which variant of a variants file (default: all).")
+def fmt(spec: str, variant: str | None) -> None:
+    """Print the canonical notation of a spec; parsing it gives the same graph.
+
+    \b
+    Examples:
+      cnncost fmt "Input(224,224,3) -> (7,64)/2 -> 3/3 -> (3,256)x3"
+      cnncost fmt he2015 --variant J
+    """
+    from .resolve import load, one_network
+    from .yaml_spec import format_network
+    doc = load(spec)
+    nets = [one_network(doc, variant)] if variant or not doc.is_variants else list(doc.networks.values())
+    emit("\n".join((f"# {n.name}\n" if doc.is_variants else "") + format_network(n) for n in nets))

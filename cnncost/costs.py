@@ -80,8 +80,8 @@ def channelwise_cost(layer: ChannelWise, x: Shape, out: Shape) -> Cost:
 
 
 def group_channelwise_cost(layer: GroupChannelWise, x: Shape, out: Shape) -> Cost:
-    """ChannelNets §3.2: g channel-wise convolutions of dc weights each:
-    g·dc params, dc multiply-adds per output element."""
+    """ChannelNets §3.2: g channel-wise convolutions (stride g, c/g outputs each)
+    of dc weights each: g·dc params, dc multiply-adds per output element."""
     macs = layer.dc * out.elements
     return Cost(layer.groups * layer.dc + (layer.groups if layer.bias else 0), macs, macs)
 

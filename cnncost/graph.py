@@ -224,19 +224,20 @@ def _channelwise(inf: _Inferrer, node: Node, ins: list[NodeInfo]) -> ShapeResult
     layer = node.layer
     x = _single(node, ins)
     if isinstance(layer, ChannelWise):
-        if layer.dc > x.c + 2 * layer.pad:
-            _fail(node, f"the channel-wise kernel dc={layer.dc} is larger than the "
-                        f"{x.c} (padded: {x.c + 2 * layer.pad}) input channels",
-                  hint="use a smaller dc or pad the channel axis (p=…)")
-        c = out_size(x.c, layer.dc, layer.stride, layer.pad)
+        if layer.pad == "same":
+            c = -(-x.c // layer.stride)
+        else:
+            assert isinstance(layer.pad, int)
+            if layer.dc > x.c + 2 * layer.pad:
+                _fail(node, f"the channel-wise kernel dc={layer.dc} is larger than the "
+                            f"{x.c} (padded: {x.c + 2 * layer.pad}) input channels",
+                      hint="use a smaller dc, or p=same")
+            c = out_size(x.c, layer.dc, layer.stride, layer.pad)
     else:
         assert isinstance(layer, GroupChannelWise)
         if x.c % layer.groups:
             _fail(node, f"groups g={layer.groups} must divide the input channels ({x.c})",
                   hint="choose a g that divides them")
-        if layer.dc > x.c // layer.groups:
-            _fail(node, f"the kernel dc={layer.dc} is larger than a group's "
-                        f"{x.c // layer.groups} channels", hint="use a smaller dc")
         c = x.c
     return Shape(x.h, x.w, c), (0, 0), (1, 1), (1, 1), 0
 

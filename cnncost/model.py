@@ -102,13 +102,15 @@ class ChannelWise:
     """ChannelNets' channel-wise convolution (arXiv 1809.01330, §3.1).
 
     One 1-D kernel of size dc slides along the channel axis with stride s,
-    shared by every spatial position: params dc, cost dc·n_out·H·W.
+    shared by every spatial position: params dc, cost dc·n_out·H·W. With
+    p=same (the paper's "appropriate padding", TensorFlow SAME) m input channels
+    give ⌈m/s⌉ outputs; with an integer p they give ⌊(m + 2p − dc)/s⌋ + 1.
     """
 
     kind: ClassVar[Kind] = Kind.CHANNELWISE
     dc: int  # kernel size along channels
     stride: int = 1  # stride along channels
-    pad: int = 0  # zero padding at each end of the channel axis
+    pad: int | str = "same"  # zero padding per end of the channel axis, or "same"
     bias: bool = False
 
 
@@ -116,9 +118,10 @@ class ChannelWise:
 class GroupChannelWise:
     """ChannelNets' group channel-wise convolution (arXiv 1809.01330, §3.2).
 
-    g independent channel-wise convolutions, each over the c/g channels of one
-    group, kernel dc, stride 1, padding so each produces c/g channels: it
-    fuses the outputs of a g-group convolution. params g·dc, cost g·dc·(c/g)·H·W.
+    A fusion layer after a g-group convolution: g independent channel-wise
+    convolutions, each scanning all c input channels with kernel dc, stride g and
+    SAME padding, so each gives c/g channels and together c. params g·dc,
+    cost dc·c·H·W (dc multiply-adds per output element).
     """
 
     kind: ClassVar[Kind] = Kind.GROUP_CHANNELWISE

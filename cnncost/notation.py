@@ -345,6 +345,13 @@ def _se(a: Args) -> SE:
               act=a.word("act", ACT_WORDS, Act.RELU), gate=a.word("gate", ACT_WORDS, Act.SIGMOID))
 
 
+def _cw_pad(a: Args) -> int | str:
+    pad = a.pad()
+    if pad is None or pad == "same":
+        return "same"
+    return 0 if pad == "valid" else pad
+
+
 def _dropout(a: Args) -> Dropout:
     return Dropout()
 
@@ -367,8 +374,8 @@ LAYERS: dict[str, Sig] = {
               "depthwise: groups = channels, m filters per channel"),
     "cw": Sig(("dc",), ("s", "p", "b"),
               lambda a: ChannelWise(dc=a.int("dc"), stride=a.int("s", 1),
-                                    pad=a.int("p", 0, minimum=0), bias=a.flag("b", False)),
-              "cw(64,s=2)", "channel-wise convolution (ChannelNets §3.1)"),
+                                    pad=_cw_pad(a), bias=a.flag("b", False)),
+              "cw(64,s=2)", "channel-wise convolution (ChannelNets §3.1); p=same by default"),
     "gcw": Sig(("g", "dc"), ("b",),
                lambda a: GroupChannelWise(groups=a.int("g"), dc=a.int("dc"),
                                           bias=a.flag("b", False)),
@@ -883,7 +890,7 @@ def format_layer(layer: Layer) -> str:
                 + _opts(("m", layer.multiplier, 1), ("s", layer.stride, 1), ("p", layer.pad, None),
                         ("d", layer.dilation, 1), ("b", layer.bias, True)) + ")")
     if isinstance(layer, ChannelWise):
-        return (f"cw({layer.dc}" + _opts(("s", layer.stride, 1), ("p", layer.pad, 0),
+        return (f"cw({layer.dc}" + _opts(("s", layer.stride, 1), ("p", layer.pad, "same"),
                                          ("b", layer.bias, False)) + ")")
     if isinstance(layer, GroupChannelWise):
         return f"gcw({layer.groups},{layer.dc}" + _opts(("b", layer.bias, False)) + ")"
@@ -913,3 +920,31 @@ def format_layer(layer: Layer) -> str:
     simple = {BatchNorm: "bn", Dropout: "dropout", Flatten: "flatten", Identity: "id",
               Concat: "concat", Add: "add"}
     return simple[type(layer)]
+
+
+# ---------------------------------------------------------------------------
+# Canonical notation of a whole spec (`cnncost fmt`)
+
+
+def format_item(item: Item) -> str:
+    """Canonical text of a syntax-tree item; parsing it gives the same graph."""
+    if isinstance(item, Leaf):
+        return format_layer(item.layer)
+    if isinstance(item, Chain):
+        inner = " → ".join(format_item(i) for i in item.items)
+        return f"[ {inner} ]"
+    if isinstance(item, Repeat):
+        body = item.body
+        if isinstance(body, Chain) and len(body.items) == 1:
+            body = body.items[0]
+        return f"{format_item(body)}×{item.count}"
+    branches = item.branches
+    if (item.op == "add" and len(branches) == 2 and len(branches[1].items) == 1
+            and isinstance(branches[1].items[0], Leaf)
+            and isinstance(branches[1].items[0].layer, Identity)):
+        return f"res[ {format_chain(branches[0])} ]"
+    return f"{item.op}[ " + " | ".join(format_chain(b) for b in branches) + " ]"
+
+
+def format_chain(chain: Chain) -> str:
+    return " → ".join(format_item(i) for i in chain.items)

@@ -289,3 +289,248 @@ def render_layers(fmt: Format) -> Any:
     for r in rows:
         table.add_row(*r)
     return table
+
+
+# ---------------------------------------------------------------------------
+# compare: He & Sun's Table 1 regenerated
+
+
+def comparison_dict(cmp: Any) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "baseline": cmp.baseline,
+        "variants": [{
+            "name": r.name,
+            "input": shape_list(r.net.input),
+            "padding": r.net.padding,
+            "totals": totals_dict(r.totals),
+            "relative": {m: r.relative(m) for m in ("complexity", "params", "macs")},
+            "stages": [{**stage_dict(s), "layers": paper_notation_of(s)} for s in r.net.stages],
+        } for r in cmp.rows],
+    }
+
+
+def paper_notation_of(stage: StageCost) -> str:
+    from .compare import paper_notation
+    return paper_notation(stage.rows)
+
+
+def _comparison_cells(cmp: Any, human: bool) -> tuple[list[str], list[list[str]], str]:
+    num = humanize if human else str
+    stages = cmp.varying_stages
+    header = ["model", *(f"stage {s}" for s in stages), "depth", "params", "MACs", "Eq. (1)",
+              "comp.", *(f"Eq.(1) {s}" for s in cmp.costed_stages)]
+    rows = []
+    for r in cmp.rows:
+        notes = r.stage_notation()
+        by_stage = {s.name: s.totals.complexity for s in r.net.stages}
+        t = r.totals
+        rows.append([r.name, *(notes.get(s, "") for s in stages), str(t.conv_layers),
+                     num(t.params), num(t.macs), num(t.complexity),
+                     f"{r.relative('complexity'):.2f}" if human else f"{r.relative('complexity'):.6f}",
+                     *(num(by_stage.get(s, 0)) for s in cmp.costed_stages)])
+    align = "l" + "l" * len(stages) + "r" * (5 + len(cmp.costed_stages))
+    return header, rows, align
+
+
+def render_comparison(cmp: Any, fmt: Format) -> Any:
+    if fmt is Format.JSON:
+        return to_json(comparison_dict(cmp))
+    if fmt is Format.CSV:
+        header, rows, _ = _comparison_cells(cmp, human=False)
+        header = [h.replace("Eq. (1)", "complexity").replace("Eq.(1) ", "complexity_stage_")
+                  .replace("stage ", "layers_stage_").replace("comp.", "relative_complexity")
+                  for h in header]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows([[safe_cell(c) for c in r] for r in rows])
+        return buf.getvalue()
+    header, rows, align = _comparison_cells(cmp, human=True)
+    shared = [s for s in cmp.stage_names if s not in cmp.varying_stages]
+    note = (f"comp. = Eq. (1) complexity relative to {cmp.baseline}; depth = conv layers"
+            + (f"; {plural(len(shared), 'stage').split(' ', 1)[1]} {', '.join(shared)} "
+               f"{'is' if len(shared) == 1 else 'are'} the same in every model" if shared else ""))
+    if fmt is Format.MARKDOWN:
+        return md_table(header, rows, align) + f"\n{note}\n"
+    from rich import box
+    from rich.table import Table
+    table = Table(box=box.SIMPLE_HEAD, caption=note, padding=(0, 1), collapse_padding=True,
+                  pad_edge=False)
+    for h, a in zip(header, align):
+        table.add_column(h, justify="right" if a == "r" else "left",
+                         no_wrap=a == "r" or h == "model")
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
+# ---------------------------------------------------------------------------
+# diff
+
+
+DIFF_METRICS = ("params", "macs", "complexity")
+
+
+def _diff_layer(r: LayerCost | None) -> str:
+    return layer_notation(r) if r is not None else ""
+
+
+def diff_dict(d: Any) -> dict[str, Any]:
+    def side(r: LayerCost | None) -> dict[str, Any] | None:
+        if r is None:
+            return None
+        return {"index": r.index, "name": r.name, "notation": layer_notation(r),
+                "output": shape_list(r.output), "params": r.params, "macs": r.macs,
+                "complexity": r.complexity}
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "a": d.a.name, "b": d.b.name, "differs": d.differs,
+        "layers": [{"change": r.change.name.lower(), "stage": r.stage, "a": side(r.a),
+                    "b": side(r.b), **{f"delta_{m}": r.delta(m) for m in DIFF_METRICS}}
+                   for r in d.rows],
+        "stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in DIFF_METRICS}}
+                   for s in d.stages],
+        "totals": {"a": totals_dict(d.a.totals), "b": totals_dict(d.b.totals),
+                   **{f"delta_{m}": d.total_delta(m) for m in (*DIFF_METRICS, "flops")}},
+    }
+
+
+def signed(n: int, human: bool = True) -> str:
+    if n == 0:
+        return "0"
+    return ("+" if n > 0 else "") + (humanize(n) if human else str(n))
+
+
+def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
+    if fmt is Format.JSON:
+        return to_json(diff_dict(d))
+    rows = [r for r in d.rows if show_all or r.change.value != "="]
+    human = fmt is not Format.CSV
+    cells = [[r.change.value, r.stage, _diff_layer(r.a), _diff_layer(r.b),
+              str(r.a.output) if r.a else "", str(r.b.output) if r.b else "",
+              *(signed(r.delta(m), human) for m in DIFF_METRICS)] for r in rows]
+    header = ["", "stage", d.a.name or "A", d.b.name or "B", "output A", "output B",
+              "Δparams", "ΔMACs", "ΔEq. (1)"]
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["change", "stage", "a", "b", "output_a", "output_b", "delta_params",
+                    "delta_macs", "delta_complexity"])
+        w.writerows([[safe_cell(c) for c in r] for r in cells])
+        return buf.getvalue()
+    stage_rows = [[s, *(signed(d.stage_delta(s, m)) for m in DIFF_METRICS)] for s in d.stages]
+    totals = [[m, humanize(getattr(d.a.totals, m)), humanize(getattr(d.b.totals, m)),
+               signed(d.total_delta(m)), _pct(getattr(d.a.totals, m), getattr(d.b.totals, m))]
+              for m in (*DIFF_METRICS, "conv_layers")]
+    summary = "no differences" if not d.differs else \
+        f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
+    if fmt is Format.MARKDOWN:
+        out = f"### diff {d.a.name or 'A'} → {d.b.name or 'B'}: {summary}\n\n"
+        if cells:
+            out += md_table(header, [[f"`{c}`" if i in (2, 3) and c else c for i, c in enumerate(r)]
+                                     for r in cells], "llllrrrrr") + "\n"
+        out += md_table(["stage", "Δparams", "ΔMACs", "ΔEq. (1)"], stage_rows, "lrrr") + "\n"
+        out += md_table(["total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"], totals, "lrrrr")
+        return out
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    t1 = Table(box=box.SIMPLE_HEAD, title=f"{d.a.name or 'A'} → {d.b.name or 'B'}: {summary}",
+               padding=(0, 1), collapse_padding=True, pad_edge=False)
+    for h, a in zip(header, "llllrrrrr"):
+        t1.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)
+    for r in cells:
+        t1.add_row(*r)
+    t2 = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False)
+    for h in ("stage", "Δparams", "ΔMACs", "ΔEq. (1)"):
+        t2.add_column(h, justify="left" if h == "stage" else "right")
+    for r in stage_rows:
+        t2.add_row(*r)
+    t3 = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False)
+    for h in ("total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"):
+        t3.add_column(h, justify="left" if h == "total" else "right")
+    for r in totals:
+        t3.add_row(*r)
+    return Group(t1, t2, t3)
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{100 * (b - a) / a:+.1f}%" if a else "–"
+
+
+# ---------------------------------------------------------------------------
+# check
+
+
+def check_dict(c: Any) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "name": c.net.name, "ok": c.ok,
+        "baseline": c.baseline.name if c.baseline else None,
+        "limits": [{"metric": lim.metric, "value": lim.value, "limit": lim.limit, "rule": lim.rule,
+                    "ok": lim.ok, "margin": lim.margin} for lim in c.limits],
+        "stages": [{"name": g.stage, "baseline_complexity": g.before, "complexity": g.after,
+                    "delta_complexity": g.after - g.before} for g in c.growth],
+        "totals": totals_dict(c.net.totals),
+    }
+
+
+def _limit_cells(c: Any, human: bool) -> list[list[str]]:
+    num = humanize if human else str
+    out = []
+    for lim in c.limits:
+        how = (f"under by {num(-lim.margin)}" if lim.margin < 0 else
+               "at the limit" if lim.margin == 0 else
+               f"OVER by {num(lim.margin)} ({100 * lim.margin / lim.limit:+.2f}%)"
+               if lim.limit else f"OVER by {num(lim.margin)}")
+        out.append(["pass" if lim.ok else "FAIL", lim.metric, num(lim.value), num(lim.limit),
+                    lim.rule, how])
+    return out
+
+
+def render_check(c: Any, fmt: Format) -> Any:
+    if fmt is Format.JSON:
+        return to_json(check_dict(c))
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["status", "metric", "value", "limit", "rule", "margin"])
+        for lim, cells in zip(c.limits, _limit_cells(c, human=False)):
+            w.writerow([*cells[:5], lim.margin])
+        return buf.getvalue()
+    cells = _limit_cells(c, human=True)
+    verdict = "✅ within budget" if c.ok else "❌ over budget"
+    failed = [lim.metric for lim in c.limits if not lim.ok]
+    headline = f"{c.net.name or 'network'}: {verdict}" + (f" ({', '.join(failed)})" if failed else "")
+    if c.baseline is not None:
+        growth_header = ["stage", f"Eq. (1) {c.baseline.name or 'baseline'}", "Eq. (1) now", "Δ"]
+        growth = [[g.stage, humanize(g.before), humanize(g.after), signed(g.after - g.before)]
+                  for g in c.growth[:3]]
+        growth_title = "stages that grew most"
+    else:
+        growth_header = ["stage", "Eq. (1)", "share"]
+        total = c.net.totals.complexity
+        growth = [[g.stage, humanize(g.after), share(g.after, total)] for g in c.growth[:3]]
+        growth_title = "largest stages"
+    header = ["", "metric", "value", "limit", "rule", "margin"]
+    if fmt is Format.MARKDOWN:
+        return (f"### cnncost check — {headline}\n\n" + md_table(header, cells, "llrrll")
+                + f"\n**{growth_title}**\n\n"
+                + md_table(growth_header, growth, "l" + "r" * (len(growth_header) - 1)))
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    t1 = Table(box=box.SIMPLE_HEAD, title=headline, padding=(0, 1), collapse_padding=True,
+               pad_edge=False)
+    for h, a in zip(header, "llrrll"):
+        t1.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)
+    for r in cells:
+        t1.add_row(*r)
+    t2 = Table(box=box.SIMPLE_HEAD, title=growth_title, padding=(0, 1), collapse_padding=True,
+               pad_edge=False)
+    for h in growth_header:
+        t2.add_column(h, justify="left" if h == "stage" else "right")
+    for r in growth:
+        t2.add_row(*r)
+    return Group(t1, t2)

@@ -442,3 +442,19 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
                    hint="variants: " + ", ".join(vm))
     name = r.string(top["name"][1], "name") if "name" in top else ""
     return Document({n: done[n] for n in vm}, baseline, name, True)
+
+
+def format_network(net: NetworkSpec) -> str:
+    """The canonical notation of a network: Input(...), then its chain, one line
+    per stage with the stage's label as a comment."""
+    from .notation import format_chain
+    lines = []
+    if net.input is not None:
+        s = net.input
+        lines.append(f"Input({s.h},{s.w},{s.c})")
+    for label, chain in net.stages:
+        text = format_chain(chain)
+        prefix = "→ " if lines else ""
+        comment = f"  # stage {label}" if label is not None else ""
+        lines.append(f"{prefix}{text}{comment}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,305 @@
+"""Compare variants, diff two architectures, check budgets — over NetworkCost values.
+
+Pure functions: NetworkCost in, plain frozen values out; report.py renders them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from dataclasses import dataclass
+
+from .costs import LayerCost, NetworkCost, Totals
+from .errors import CnnCostError
+from .model import Activation, BatchNorm, Conv, Dropout, Flatten, Identity, Layer, Pool, PoolOp
+from .notation import format_layer
+
+# ---------------------------------------------------------------------------
+# He & Sun's Table 1 notation, rendered from the graph
+
+SILENT = (Activation, BatchNorm, Dropout, Flatten, Identity)  # not written in Table 1
+MAX_PERIOD = 8  # longest repeated sequence that is collapsed into [ … ]×k
+
+
+def paper_token(layer: Layer) -> str | None:
+    """(s,n)/k for a plain square convolution, k/s for square max pooling, else
+    the canonical notation; None for layers Table 1 does not write."""
+    if isinstance(layer, SILENT):
+        return None
+    if (isinstance(layer, Conv) and layer.kh == layer.kw and layer.groups == 1
+            and layer.dilation == 1 and layer.bias and layer.c_in is None):
+        pad = f",p={layer.pad}" if layer.pad is not None else ""
+        stride = f"/{layer.stride}" if layer.stride > 1 else ""
+        return f"({layer.kh},{layer.filters}{pad}){stride}"
+    if (isinstance(layer, Pool) and layer.op is PoolOp.MAX and layer.kh == layer.kw
+            and layer.pad == 0 and not layer.ceil):
+        return f"{layer.kh}/{layer.stride}"
+    return format_layer(layer)
+
+
+def collapse(tokens: list[str]) -> str:
+    """Run-length encode repeats: a×3 → 'a×3'; [a, b]×2 → '[a + b]×2'; joined by ' + '."""
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        best_p, best_k = 1, 1
+        for p in range(1, min(MAX_PERIOD, (n - i) // 2) + 1):
+            k = 1
+            while tokens[i + k * p: i + (k + 1) * p] == tokens[i: i + p]:
+                k += 1
+            if k > 1 and p * k > best_p * best_k:
+                best_p, best_k = p, k
+        unit = tokens[i: i + best_p]
+        text = unit[0] if best_p == 1 else "[" + " + ".join(unit) + "]"
+        out.append(text if best_k == 1 else f"{text}×{best_k}")
+        i += best_p * best_k
+    return " + ".join(out)
+
+
+def paper_notation(rows: tuple[LayerCost, ...] | list[LayerCost]) -> str:
+    return collapse([t for r in rows if (t := paper_token(r.layer)) is not None])
+
+
+# ---------------------------------------------------------------------------
+# compare
+
+
+@dataclass(frozen=True, slots=True)
+class VariantRow:
+    name: str
+    net: NetworkCost
+    baseline: Totals
+
+    @property
+    def totals(self) -> Totals:
+        return self.net.totals
+
+    def relative(self, metric: str) -> float:
+        base = getattr(self.baseline, metric)
+        return getattr(self.totals, metric) / base if base else float("nan")
+
+    def stage_notation(self) -> dict[str, str]:
+        return {s.name: paper_notation(s.rows) for s in self.net.stages}
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    baseline: str
+    rows: tuple[VariantRow, ...]
+
+    @property
+    def stage_names(self) -> list[str]:
+        """Stage labels in first-seen order over all variants."""
+        names: list[str] = []
+        for r in self.rows:
+            names = _merged_stages([s.name for s in r.net.stages], names)
+        return names
+
+    @property
+    def costed_stages(self) -> list[str]:
+        """Stages with a nonzero Eq. (1) complexity in some model."""
+        return [s for s in self.stage_names
+                if any(st.name == s and st.totals.complexity for r in self.rows
+                       for st in r.net.stages)]
+
+    @property
+    def varying_stages(self) -> list[str]:
+        """Stages whose layers differ between variants (the others are shared)."""
+        notations = [r.stage_notation() for r in self.rows]
+        return [s for s in self.stage_names if len({n.get(s, "") for n in notations}) > 1]
+
+
+def compare(nets: list[NetworkCost], baseline: str | None = None) -> Comparison:
+    if not nets:
+        raise CnnCostError("nothing to compare", hint="name two or more specs, or a variants file")
+    names = [n.name for n in nets]
+    base = baseline if baseline is not None else names[0]
+    match = [n for n in nets if n.name.lower() == base.lower()]
+    if not match:
+        raise CnnCostError(f"baseline '{base}' is not among the compared networks",
+                           hint="compared: " + ", ".join(names))
+    b = match[0].totals
+    return Comparison(match[0].name, tuple(VariantRow(n.name, n, b) for n in nets))
+
+
+# ---------------------------------------------------------------------------
+# diff
+
+
+class Change(str, enum.Enum):
+    SAME = "="
+    CHANGED = "~"
+    ADDED = "+"
+    REMOVED = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class DiffRow:
+    change: Change
+    stage: str
+    a: LayerCost | None
+    b: LayerCost | None
+
+    def delta(self, metric: str) -> int:
+        va = getattr(self.a, metric) if self.a is not None else 0
+        vb = getattr(self.b, metric) if self.b is not None else 0
+        return vb - va
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    a: NetworkCost
+    b: NetworkCost
+    rows: tuple[DiffRow, ...]
+
+    @property
+    def differs(self) -> bool:
+        return any(r.change is not Change.SAME for r in self.rows)
+
+    @property
+    def stages(self) -> list[str]:
+        names: dict[str, None] = {}
+        for r in self.rows:
+            names.setdefault(r.stage, None)
+        return list(names)
+
+    def stage_delta(self, stage: str, metric: str) -> int:
+        return sum(r.delta(metric) for r in self.rows if r.stage == stage)
+
+    def total_delta(self, metric: str) -> int:
+        return getattr(self.b.totals, metric) - getattr(self.a.totals, metric)
+
+
+def _signature(r: LayerCost) -> str:
+    return format_layer(r.layer)
+
+
+def _merged_stages(a: list[str], b: list[str]) -> list[str]:
+    """B's stage order, with A-only stages placed after the stage they follow in A."""
+    order = list(b)
+    for i, name in enumerate(a):
+        if name not in order:
+            order.insert(order.index(a[i - 1]) + 1 if i else 0, name)
+    return order
+
+
+def diff(a: NetworkCost, b: NetworkCost) -> Diff:
+    """Align layers stage by stage with a longest-common-subsequence over their
+    notation; equal notation with a different output or cost is 'changed'."""
+    rows: list[DiffRow] = []
+    for stage in _merged_stages([s.name for s in a.stages], [s.name for s in b.stages]):
+        ra = [r for r in a.rows if r.stage == stage]
+        rb = [r for r in b.rows if r.stage == stage]
+        sm = difflib.SequenceMatcher(None, [_signature(r) for r in ra],
+                                     [_signature(r) for r in rb], autojunk=False)
+        for op, i1, i2, j1, j2 in sm.get_opcodes():
+            if op == "equal":
+                for x, y in zip(ra[i1:i2], rb[j1:j2]):
+                    same = (x.output, x.params, x.macs, x.complexity, x.ops) == \
+                        (y.output, y.params, y.macs, y.complexity, y.ops)
+                    rows.append(DiffRow(Change.SAME if same else Change.CHANGED, stage, x, y))
+                continue
+            xs, ys = ra[i1:i2], rb[j1:j2]
+            paired = min(len(xs), len(ys)) if op == "replace" else 0
+            for x, y in zip(xs[:paired], ys[:paired]):
+                rows.append(DiffRow(Change.CHANGED, stage, x, y))
+            rows.extend(DiffRow(Change.REMOVED, stage, x, None) for x in xs[paired:])
+            rows.extend(DiffRow(Change.ADDED, stage, None, y) for y in ys[paired:])
+    return Diff(a, b, tuple(rows))
+
+
+# ---------------------------------------------------------------------------
+# check
+
+_SUFFIX = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def parse_amount(text: str, what: str) -> int:
+    """'5M' → 5_000_000, '1.2G' → 1_200_000_000, '600000' → 600000 (SI, powers of 1000)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)\s*", text)
+    if not m:
+        raise CnnCostError(f"{what}: '{text}' is not an amount",
+                           hint="a number with an optional K, M, G or T suffix, e.g. 5M or 1.2G")
+    from fractions import Fraction
+    value = Fraction(m.group(1)) * _SUFFIX[m.group(2).upper()]
+    if value.denominator != 1:
+        raise CnnCostError(f"{what}: '{text}' is not a whole number", hint="e.g. 5M or 1.2G")
+    return int(value)
+
+
+def parse_percent(text: str, what: str) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%?\s*", text)
+    if not m:
+        raise CnnCostError(f"{what}: '{text}' is not a percentage", hint="e.g. 2% or 0.5%")
+    return float(m.group(1))
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    metric: str  # params | macs | complexity
+    value: int  # the network's value
+    limit: int  # the largest allowed value
+    rule: str  # how the limit was set, e.g. "--max-params 5M" or "A +2%"
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.limit
+
+    @property
+    def margin(self) -> int:
+        """How far under (negative) or over (positive) the limit."""
+        return self.value - self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class StageGrowth:
+    stage: str
+    before: int  # complexity in the baseline (0 without one)
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    net: NetworkCost
+    baseline: NetworkCost | None
+    limits: tuple[Limit, ...]
+    growth: tuple[StageGrowth, ...]  # stages, largest growth (or share) first
+
+    @property
+    def ok(self) -> bool:
+        return all(limit.ok for limit in self.limits)
+
+
+CHECKED = ("params", "macs", "complexity")
+
+
+def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | None = None,
+          max_increase: float | None = None) -> CheckResult:
+    """Absolute limits per metric, and/or an allowed % increase over a baseline."""
+    limits = []
+    for metric in CHECKED:
+        if metric in max_values:
+            limits.append(Limit(metric, getattr(net.totals, metric), max_values[metric],
+                                f"--max-{metric}"))
+    if baseline is not None:
+        pct = max_increase if max_increase is not None else 0.0
+        for metric in CHECKED:
+            base = getattr(baseline.totals, metric)
+            # floor(base·(1 + pct/100)) exactly, without float rounding at the boundary
+            from fractions import Fraction
+            allowed = int(base * (1 + Fraction(str(pct)) / 100))
+            limits.append(Limit(metric, getattr(net.totals, metric), allowed,
+                                f"{baseline.name or 'baseline'} +{pct:g}%"))
+    if not limits:
+        raise CnnCostError("check needs a limit",
+                           hint="give --max-params/--max-macs/--max-complexity, or --baseline")
+    if baseline is not None:
+        before = {s.name: s.totals.complexity for s in baseline.stages}
+        growth = [StageGrowth(s.name, before.get(s.name, 0), s.totals.complexity)
+                  for s in net.stages]
+        growth.sort(key=lambda g: g.after - g.before, reverse=True)
+    else:
+        growth = sorted((StageGrowth(s.name, 0, s.totals.complexity) for s in net.stages),
+                        key=lambda g: g.after, reverse=True)
+    return CheckResult(net, baseline, tuple(limits), tuple(growth))
