@@ -935,8 +935,9 @@ def format_item(item: Item) -> str:
         return f"[ {inner} ]"
     if isinstance(item, Repeat):
         body = item.body
-        if isinstance(body, Chain) and len(body.items) == 1:
-            body = body.items[0]
+        if isinstance(body, Chain) and len(body.items) == 1 and \
+                isinstance(body.items[0], (Leaf, Branch)):
+            body = body.items[0]  # a group of one layer is that layer (a unit either way)
         return f"{format_item(body)}×{item.count}"
     branches = item.branches
     if (item.op == "add" and len(branches) == 2 and len(branches[1].items) == 1

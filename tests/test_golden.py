@@ -30,7 +30,16 @@ CASES = {
     "analyze_inception_table": ["analyze", INCEPTION],
     "analyze_inception_json": ["analyze", INCEPTION, "--format", "json"],
     "analyze_bad_spec": ["analyze", "64F(7,7,3,s=2) -> maxp(3,3,3)", "--input", "32x32x3"],
+    "layers_markdown": ["layers", "--format", "markdown"],
+    "fmt_he2015": ["fmt", "he2015"],
 }
+for fmt in ("table", "csv", "markdown", "json"):
+    CASES[f"compare_he2015_{fmt}"] = ["compare", "he2015", "--format", fmt]
+    CASES[f"diff_a_b_{fmt}"] = ["diff", "he2015-a", "he2015-b", "--format", fmt]
+    CASES[f"check_pass_{fmt}"] = ["check", "he2015-e", "--baseline", "he2015-a",
+                                  "--max-increase", "2%", "--format", fmt]
+    CASES[f"check_fail_{fmt}"] = ["check", "he2015-j", "--max-params", "75M", "--max-macs", "1G",
+                                  "--format", fmt]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -6,9 +6,11 @@ each variant as `he2015-<variant>` (he2015-a, he2015-j-prime).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,63}")  # what a zoo name can look like
 
 
 def names() -> list[str]:
@@ -22,7 +24,7 @@ def find(ref: str) -> tuple[Path, str | None, str] | None:
     Cheap: looks only at file names, parsing nothing.
     """
     key = ref.strip().lower()
-    if not key or "/" in key or "\\" in key or key.endswith((".yaml", ".yml")):
+    if not NAME.fullmatch(key) or key.endswith((".yaml", ".yml")):
         return None
     path = HERE / f"{key}.yaml"
     if path.is_file():

@@ -1,0 +1,206 @@
+"""compare, diff, check and fmt; the seeds' worked examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clihelp import run
+from cnncost.compare import collapse, parse_amount
+from cnncost.costs import analyze
+from cnncost.errors import CnnCostError
+from cnncost.notation import parse_spec
+from cnncost.resolve import load
+from cnncost.yaml_spec import format_network
+
+EXAMPLES = Path(__file__).parent.parent / "specs" / "examples"
+
+
+def variants(path: Path) -> dict:
+    doc = load(str(path))
+    return {name: analyze(net.graph()) for name, net in doc.networks.items()}
+
+
+# --- the seeds' arithmetic, each number from a formula here ---------------
+
+def test_bottleneck_against_plain():
+    v = variants(EXAMPLES / "bottleneck.yaml")
+    assert v["plain"].totals.params == 256 * 3 * 3 * 256 == 589_824
+    assert v["bottleneck"].totals.params == 256 * 64 + 64 * 3 * 3 * 64 + 64 * 256
+    assert v["bottleneck"].totals.macs == (256 * 64 + 64 * 9 * 64 + 64 * 256) * 56 * 56
+
+
+def test_eight_groups_give_one_eighth():
+    v = variants(EXAMPLES / "groups.yaml")
+    assert v["g8"].totals.params == 8 * (32 * 3 * 3 * 32) == v["dense"].totals.params // 8
+    assert v["g8"].totals.macs * 8 == v["dense"].totals.macs
+
+
+def test_stacks_of_3x3():
+    v = variants(EXAMPLES / "factorized.yaml")
+    c = 128
+    assert v["5x5"].totals.params == 25 * c * c and v["3x3-x2"].totals.params == 18 * c * c
+    assert v["7x7"].totals.params == 49 * c * c and v["3x3-x3"].totals.params == 27 * c * c
+    assert round(1 - 18 / 25, 2) == 0.28 and round(1 - 27 / 49, 2) == 0.45
+    assert v["3x3-x2"].totals.macs * 25 == v["5x5"].totals.macs * 18
+    assert v["3x3-x3"].totals.macs * 49 == v["7x7"].totals.macs * 27
+    assert v["5x5"].rows[-1].rf == v["3x3-x2"].rows[-1].rf == 5
+    assert v["7x7"].rows[-1].rf == v["3x3-x3"].rows[-1].rf == 7
+
+
+def test_inception_reductions():
+    v = variants(EXAMPLES / "inception.yaml")
+    naive_w = 192 * 64 + 192 * 9 * 128 + 192 * 25 * 32
+    reduced_w = 192 * 64 + (192 * 96 + 96 * 9 * 128) + (192 * 16 + 16 * 25 * 32) + 192 * 32
+    assert v["naive"].totals.params == naive_w + 64 + 128 + 32
+    assert v["reduced"].totals.params == reduced_w + 64 + 96 + 128 + 16 + 32 + 32
+    assert v["naive"].rows[-1].output.c == 64 + 128 + 32 + 192
+    assert v["reduced"].rows[-1].output.c == 64 + 128 + 32 + 32
+
+
+def test_depthwise_separable():
+    v = variants(EXAMPLES / "depthwise.yaml")
+    hw = 112 * 112
+    assert v["standard"].totals.macs == 3 * 3 * 64 * 128 * hw
+    assert v["separable"].totals.macs == (3 * 3 * 64 + 64 * 128) * hw
+    assert v["separable"].totals.params == 3 * 3 * 64 + 64 * 128 + 2 * (2 * 64) + 2 * 128 - 2 * 64
+
+
+# --- compare ----------------------------------------------------------------
+
+@pytest.mark.parametrize("tokens,text", [
+    (["(2,256)"] * 6, "(2,256)×6"),
+    (["(3,160)"] * 5 + ["(3,256)"], "(3,160)×5 + (3,256)"),
+    (["(2,256,p=0)", "(2,256,p=1)"] * 3, "[(2,256,p=0) + (2,256,p=1)]×3"),
+    (["a", "b", "b", "c"], "a + b×2 + c"),
+    ([], ""),
+])
+def test_collapse_repeats(tokens, text):
+    assert collapse(tokens) == text
+
+
+def test_compare_json_contract():
+    code, out, _ = run("compare", "he2015", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["baseline"] == "A"
+    names = [v["name"] for v in data["variants"]]
+    assert names == ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "J-prime"]
+    b = data["variants"][1]
+    a = data["variants"][0]
+    assert b["relative"]["complexity"] == b["totals"]["complexity"] / a["totals"]["complexity"]
+    assert [s["layers"] for s in b["stages"]][2] == "(2,256)×6"
+    assert data["variants"][5]["stages"][2]["layers"] == "(3,160)×5 + (3,256)"
+
+
+def test_compare_any_list_with_baseline():
+    code, out, _ = run("compare", "he2015-a", "he2015-b", "Input(18,18,128) -> (3,256)x3",
+                       "--baseline", "he2015-b", "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and data["baseline"] == "he2015-b"
+    assert data["variants"][2]["name"] == "Input(18,18,128) -> (3,256)…"
+    code, _, err = run("compare", "he2015-a", "--baseline", "nope")
+    assert code == 2 and "baseline 'nope' is not among" in err
+
+
+# --- diff ------------------------------------------------------------------
+
+def test_diff_a_j_changes_stages_3_and_4():
+    code, out, _ = run("diff", "he2015-a", "he2015-j", "-f", "json", "--exit-code")
+    data = json.loads(out)
+    assert code == 1 and data["differs"]
+    stages = {s["name"]: s for s in data["stages"]}
+    a, j = (analyze(load(n).networks[n].graph()) for n in ("he2015-a", "he2015-j"))
+    for s in ("1", "2", "3", "4", "head"):
+        before = sum(r.complexity for r in a.rows if r.stage == s)
+        after = sum(r.complexity for r in j.rows if r.stage == s)
+        assert stages[s]["delta_complexity"] == after - before, s
+    assert data["totals"]["delta_params"] == j.totals.params - a.totals.params
+    added = [x["b"]["notation"] for x in data["layers"] if x["change"] == "added"]
+    assert "2304F(2,2)" in added
+
+
+def test_diff_identical_exit_code_zero():
+    code, out, _ = run("diff", "he2015-a", "he2015", "--exit-code")  # he2015's baseline is A
+    assert code == 0 and "no differences" in out
+
+
+# --- check -------------------------------------------------------------------
+
+A_PARAMS = (3 * 49 * 64 + 64) + (64 * 25 * 128 + 128) + (128 * 9 * 256 + 256) + 2 * (256 * 9 * 256 + 256) \
+    + (256 * 50 * 4096 + 4096) + (4096 * 4096 + 4096) + (4096 * 1000 + 1000)
+
+
+@pytest.mark.parametrize("limit,code", [(A_PARAMS - 1, 1), (A_PARAMS, 0), (A_PARAMS + 1, 0)])
+def test_check_under_at_over(limit, code):
+    got, out, _ = run("check", "he2015-a", "--max-params", str(limit), "-f", "json")
+    assert got == code
+    assert json.loads(out)["limits"][0]["margin"] == A_PARAMS - limit
+
+
+def test_check_against_baseline():
+    assert run("check", "he2015-e", "--baseline", "he2015-a", "--max-increase", "2%")[0] == 0
+    code, out, _ = run("check", "he2015-j", "--baseline", "he2015-a", "--max-increase", "0%")
+    assert code == 1 and "over budget (params)" in out and "OVER by" in out
+
+
+def test_check_usage_errors():
+    assert run("check", "he2015-a")[0] == 2
+    assert run("check", "he2015-a", "--max-increase", "2%")[0] == 2
+    code, _, err = run("check", "he2015-a", "--max-macs", "lots")
+    assert code == 2 and "is not an amount" in err
+
+
+@pytest.mark.parametrize("text,value", [("5M", 5_000_000), ("1.2G", 1_200_000_000),
+                                        ("600000", 600_000), ("2.5k", 2500), ("1T", 10**12)])
+def test_parse_amount(text, value):
+    assert parse_amount(text, "x") == value
+
+
+def test_parse_amount_rejects_fractions():
+    with pytest.raises(CnnCostError):
+        parse_amount("1.0000001K", "x")
+
+
+# --- fmt: canonical notation round-trips ------------------------------------
+
+LAYER = st.sampled_from([
+    "16F(3,3)", "(3,16)", "(2,8,p=0)", "8*1*1*16", "dw(3,3)", "relu", "bn", "max-p(3,3,1,p=1)",
+    "avg-p(2,2,1)", "se(4)", "32F(1,1,b=0)", "shuffle(2)", "dropout", "swish", "cw(3)", "id",
+])
+
+
+def _chain(depth: int) -> st.SearchStrategy[str]:
+    item = LAYER
+    if depth > 0:
+        sub = _chain(depth - 1)
+        item = st.one_of(
+            LAYER,
+            st.tuples(sub, st.integers(1, 3)).map(lambda t: f"[{t[0]}]x{t[1]}"),
+            st.lists(sub, min_size=1, max_size=3).map(lambda bs: "concat[ " + " | ".join(bs) + " ]"),
+            sub.map(lambda b: f"res[ 16F(1,1) -> {b} -> 16F(1,1) ]"),
+        )
+    return st.lists(item, min_size=1, max_size=4).map(" -> ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_chain(2))
+def test_fmt_round_trips(text):
+    spec = "Input(16,16,16) -> 16F(1,1) -> " + text
+    first = load(spec).networks[""]
+    canonical = format_network(first)
+    again = parse_spec(canonical)
+    original = parse_spec(spec)
+    assert [(n.layer, n.inputs, n.unit) for n in again.nodes] == \
+        [(n.layer, n.inputs, n.unit) for n in original.nodes]
+    assert again.input == original.input
+    assert format_network(load(canonical).networks[""]) == canonical
+
+
+def test_fmt_command():
+    code, out, _ = run("fmt", "Input(224,224,3) -> (7,64)/2 -> 3/3 -> (3,256)x3")
+    assert code == 0
+    assert out == "Input(224,224,3)\n→ 64F(7,7,s=2) → max-p(3,3,3) → 256F(3,3)×3\n"
