@@ -180,6 +180,7 @@ RULES: dict[Kind, Rule] = {
     Kind.DROPOUT: _free,  # identity at inference
     Kind.FLATTEN: _free,  # a reshape
     Kind.SHUFFLE: _free,  # a permutation of channels
+    Kind.CHUNK: _free,  # a view of some channels
     Kind.IDENTITY: _free,
     Kind.CONCAT: _free,  # a copy, no arithmetic
 }
@@ -296,7 +297,7 @@ _NAME_PREFIX: dict[Kind, str] = {
     Kind.GROUP_CHANNELWISE: "gcw", Kind.CONV_CLASSIFIER: "ccl", Kind.POOL: "pool",
     Kind.GLOBAL_POOL: "pool", Kind.ADAPTIVE_POOL: "pool", Kind.SPP: "spp", Kind.DENSE: "fc",
     Kind.BATCHNORM: "bn", Kind.LRN: "lrn", Kind.DROPOUT: "dropout", Kind.FLATTEN: "flatten",
-    Kind.SE: "se", Kind.SHUFFLE: "shuffle", Kind.IDENTITY: "id", Kind.CONCAT: "concat",
+    Kind.SE: "se", Kind.SHUFFLE: "shuffle", Kind.CHUNK: "chunk", Kind.IDENTITY: "id", Kind.CONCAT: "concat",
     Kind.ADD: "add",
 }
 

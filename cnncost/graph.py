@@ -14,7 +14,7 @@ from .errors import CnnCostError
 from .model import (
     INPUT, LRN, SE, SPP, Activation, AdaptivePool, Add, BatchNorm, ChannelWise, Concat, Conv,
     ConvClassifier, Dense, Depthwise, Dropout, Flatten, GlobalPool, Graph, GroupChannelWise,
-    Identity, Kind, Node, Padding, Pool, Shape, Shuffle,
+    Chunk, Identity, Kind, Node, Padding, Pool, Shape, Shuffle,
 )
 
 
@@ -253,6 +253,13 @@ def _same(inf: _Inferrer, node: Node, ins: list[NodeInfo]) -> ShapeResult:
                         "channels", hint="use a smaller r, or sq=… for the squeeze width")
     if isinstance(layer, Shuffle) and x.c % layer.groups:
         _fail(node, f"shuffle groups g={layer.groups} must divide the channels ({x.c})")
+    if isinstance(layer, Chunk):
+        if layer.index > layer.parts:
+            _fail(node, f"chunk({layer.parts},{layer.index}): there is no slice {layer.index} "
+                        f"of {layer.parts}", hint="slices are numbered from 1")
+        if x.c % layer.parts:
+            _fail(node, f"chunk: {layer.parts} slices must divide the channels ({x.c})")
+        x = Shape(x.h, x.w, x.c // layer.parts)
     run = inf.run_before(node.inputs[0]) if isinstance(layer, PASSTHROUGH) else 0
     return x, (0, 0), (1, 1), (1, 1), run
 
@@ -293,6 +300,7 @@ SHAPE_RULES: dict[Kind, Callable[[_Inferrer, Node, list[NodeInfo]], ShapeResult]
     Kind.DROPOUT: _same,
     Kind.SE: _same,
     Kind.SHUFFLE: _same,
+    Kind.CHUNK: _same,
     Kind.IDENTITY: _same,
     Kind.CONCAT: _merge,
     Kind.ADD: _merge,

@@ -57,6 +57,7 @@ class Kind(str, enum.Enum):
     FLATTEN = "flatten"
     SE = "se"
     SHUFFLE = "shuffle"
+    CHUNK = "chunk"
     IDENTITY = "id"
     CONCAT = "concat"
     ADD = "add"
@@ -262,6 +263,15 @@ class Shuffle:
 
 
 @dataclass(frozen=True, slots=True)
+class Chunk:
+    """The index-th (from 1) of `parts` equal slices of the channels: a view."""
+
+    kind: ClassVar[Kind] = Kind.CHUNK
+    parts: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class Identity:
     kind: ClassVar[Kind] = Kind.IDENTITY
 
@@ -283,7 +293,7 @@ class Add:
 Layer = Union[
     Conv, Depthwise, ChannelWise, GroupChannelWise, ConvClassifier, Pool, GlobalPool,
     AdaptivePool, SPP, Dense, Activation, BatchNorm, LRN, Dropout, Flatten, SE,
-    Shuffle, Identity, Concat, Add,
+    Shuffle, Chunk, Identity, Concat, Add,
 ]
 
 LAYER_TYPES: tuple[type, ...] = Layer.__args__  # type: ignore[attr-defined]

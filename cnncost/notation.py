@@ -35,9 +35,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .blocks import Block
 from .errors import CnnCostError, Source, Span, did_you_mean
 from .model import (
-    INPUT, LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, ChannelWise,
+    INPUT, LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, ChannelWise, Chunk,
     Concat, Conv, ConvClassifier, Dense, Depthwise, Dropout, Flatten, GlobalPool, Graph,
     GroupChannelWise, Identity, Layer, Node, Padding, Pool, PoolOp, Shape, Shuffle,
 )
@@ -418,6 +419,8 @@ LAYERS: dict[str, Sig] = {
     "shuffle": Sig(("g",), (), lambda a: Shuffle(groups=a.int("g")), "shuffle(2)",
                    "channel shuffle with g groups"),
     "id": Sig((), (), lambda a: Identity(), "id", "identity"),
+    "chunk": Sig(("k", "i"), (), lambda a: Chunk(parts=a.int("k"), index=a.int("i")),
+                 "chunk(2,1)", "the i-th of k equal channel slices (ShuffleNet v2's split)"),
 }
 # The name a user types for conv is `F` (64F(...)); `conv` is its long form.
 LAYERS["f"] = _CONV
@@ -428,14 +431,20 @@ BRANCH_WORDS = ("concat", "add", "res")
 # Parser: one function per grammar rule.
 
 
+MAX_BLOCK_DEPTH = 16  # blocks that use blocks, at most this deep
+
+
 class Parser:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, blocks: dict[str, Block] | None = None,
+                 block_depth: int = 0) -> None:
         if len(source.text) > MAX_SPEC_CHARS:
             raise CnnCostError(
                 f"the spec is {len(source.text):,} characters long; the limit is {MAX_SPEC_CHARS:,}",
                 hint="use repetition (×k) instead of writing layers out")
         self.t = Tokenizer(source)
         self.depth = 0
+        self.blocks = blocks or {}  # user-defined blocks (YAML `blocks:`), by lower-case name
+        self.block_depth = block_depth
 
     # spec := [input link] chain END
     def spec(self) -> Parsed:
@@ -624,9 +633,11 @@ class Parser:
             if low == "input":
                 t.fail("Input(H,W,C) may only come first", word.start, word.end,
                        hint="move it to the start of the spec, or use --input")
+            if low in self.blocks:
+                return self._block(start, self.blocks[low])
             if low not in LAYERS:
                 raise CnnCostError(f"unknown layer '{word.text}'"
-                                   + did_you_mean(low, [*LAYERS, *BRANCH_WORDS]),
+                                   + did_you_mean(low, [*LAYERS, *BRANCH_WORDS, *self.blocks]),
                                    Span(t.source, word.start, word.end),
                                    hint="`cnncost layers` lists every layer")
             return self._call(start, "conv" if low == "f" else low, word)
@@ -634,6 +645,34 @@ class Parser:
             t.fail("expected a layer")
         t.fail("expected a layer", hint="write 64F(3,3), (3,64)/2, 3/3, max-p, 4096fc, …")
         raise AssertionError  # unreachable
+
+    def _block(self, start: int, block: Block) -> Chain:
+        """NAME [args] for a user-defined block: its body, expanded and parsed."""
+        t = self.t
+        raw: list[tuple[str | None, Value]] = []
+        if t.check("LPAREN"):
+            t.read()
+            raw = self._args_tail(close_hint=f"write {block.signature}", allow_empty=True)
+        span = t.span(start)
+        args: list[float | int] = []
+        kwargs: dict[str, float | int] = {}
+        for key, v in raw:
+            if not isinstance(v.value, (int, float)):
+                raise CnnCostError(f"block {block.name}: arguments must be numbers", v.span)
+            if key is None:
+                args.append(v.value)
+            else:
+                kwargs[key] = v.value
+        if self.block_depth >= MAX_BLOCK_DEPTH:
+            raise CnnCostError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep here", span,
+                               hint="does a block use itself?")
+        source = block.expand(args, kwargs, span)
+        inner = Parser(source, self.blocks, self.block_depth + 1)
+        chain = inner.chain()
+        if not inner.t.check("END"):
+            inner.t.fail("expected an arrow or the end of the block",
+                         hint="join layers with →, ->, => or +")
+        return chain
 
     def _int(self, what: str, hint: str = "") -> tuple[int, Token]:
         tok = self.t.expect("INT", what, hint=hint)
@@ -765,9 +804,10 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
     return sig.build(Args(display, sig, values, span, positional))
 
 
-def parse(text: str, name: str = "", line: int = 1, column: int = 1) -> Parsed:
+def parse(text: str, name: str = "", line: int = 1, column: int = 1,
+          blocks: dict[str, Block] | None = None) -> Parsed:
     """Parse spec text into its input shape (if any) and syntax tree."""
-    return Parser(Source(text, name, line, column)).spec()
+    return Parser(Source(text, name, line, column), blocks).spec()
 
 
 # ---------------------------------------------------------------------------
@@ -917,6 +957,8 @@ def format_layer(layer: Layer) -> str:
                                                ("gate", layer.gate.value, "sigmoid")) + ")")
     if isinstance(layer, Shuffle):
         return f"shuffle({layer.groups})"
+    if isinstance(layer, Chunk):
+        return f"chunk({layer.parts},{layer.index})"
     simple = {BatchNorm: "bn", Dropout: "dropout", Flatten: "flatten", Identity: "id",
               Concat: "concat", Add: "add"}
     return simple[type(layer)]

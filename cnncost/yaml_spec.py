@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .blocks import Block, parse_signature
 from .errors import CnnCostError, Source, Span, did_you_mean
 from .model import INPUT, Graph, Padding, Shape
 from .notation import (
@@ -40,10 +41,10 @@ from .notation import (
 
 MAX_YAML_NODES = 100_000  # guards against alias expansion ("billion laughs")
 
-NETWORK_KEYS = ("name", "input", "padding", "spec", "stages", "layers", "description", "source",
-                "reference")
-VARIANTS_KEYS = ("name", "input", "padding", "baseline", "variants", "description", "source",
-                 "reference")
+NETWORK_KEYS = ("name", "input", "padding", "spec", "stages", "layers", "blocks", "description",
+                "source", "reference")
+VARIANTS_KEYS = ("name", "input", "padding", "baseline", "variants", "blocks", "description",
+                 "source", "reference")
 VARIANT_KEYS = ("from", "name", "input", "padding", "spec", "stages", "layers", "description",
                 "source", "reference")
 
@@ -101,6 +102,7 @@ class _Reader:
         self.lines = text.splitlines()
         self.filename = filename
         self.visited = 0
+        self.blocks: dict[str, Block] = {}  # the file's `blocks:`, by lower-case name
 
     def fail(self, node, message: str, hint: str = "") -> None:  # type: ignore[no-untyped-def]
         raise CnnCostError(message, self.node_span(node), hint)
@@ -215,12 +217,27 @@ def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
     if not isinstance(root, yaml.MappingNode):
         r.fail(root, "a spec file must be a mapping with keys such as name, input, spec",
                hint="see docs/language.md, section YAML")
-    keys = {str(r.scalar(k, "a key")) for k, _ in root.value}
+    keys = {str(r.scalar(k, "a key")): v for k, v in root.value}
+    if "blocks" in keys:
+        _blocks(r, keys["blocks"])
     if "variants" in keys:
         return _variants(r, root)
     top = r.mapping(root, "the spec file", NETWORK_KEYS)
     net = _network(r, top, {}, "the spec file", None)
     return Document({net.name: net}, None, net.name, False)
+
+
+def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
+    """`blocks:` — signature: body, e.g. `bottleneck(w, s=1): add[ … ]`."""
+    for key, (k, v) in r.mapping(node, "blocks", ()).items():
+        span = r.node_span(k)
+        block = parse_signature(key, r.string(v, f"block {key}"), r.scalar_source(v), span)
+        if block.name in LAYERS or block.name in ("concat", "add", "res", "input"):
+            r.fail(k, f"block '{block.name}' has the name of a built-in layer",
+                   hint="choose another name")
+        if block.name in r.blocks:
+            r.fail(k, f"block '{block.name}' is defined twice")
+        r.blocks[block.name] = block
 
 
 def _defaults(r: _Reader, m: dict, inherited: dict) -> dict:
@@ -296,7 +313,7 @@ def _body(r: _Reader, m: dict, key: str) -> Chain:
 def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
     src = r.scalar_source(node)
     text = r.string(node, "a spec")
-    parsed = parse(text, src.name, src.line, src.column)
+    parsed = parse(text, src.name, src.line, src.column, r.blocks)
     if parsed.input is not None:
         raise CnnCostError("Input(...) inside a YAML spec: use the `input:` key instead",
                            parsed.input_span, hint="move the shape to `input: 224x224x3`")

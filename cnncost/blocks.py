@@ -1,0 +1,155 @@
+"""Reusable parameterised blocks: define an MBConv or a bottleneck once, use it with arguments.
+
+In YAML::
+
+    blocks:
+      bottleneck(w, s=1): add[ {w}F(1,1,b=0) → bn → relu → {w}F(3,3,s={s},b=0) → bn → relu
+                              → {w*4}F(1,1,b=0) → bn | id ] → relu
+    spec: … → bottleneck(64)×3 → bottleneck(128, s=2) → …
+
+A block's body is notation text in which ``{expression}`` is replaced by the
+value of an integer expression over the block's parameters: numbers, + − * / //
+%, parentheses, and the functions in :data:`FUNCTIONS`. Nothing else is
+evaluated (no attribute access, no other names), so a spec file cannot run code.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import CnnCostError, Source, Span, did_you_mean
+
+SIGNATURE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*"
+                       r"(?:\(\s*(.*?)\s*\))?\s*")
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
+    """MobileNet/EfficientNet channel rounding: the nearest multiple of `divisor`,
+    at least `min_value` (default divisor), never below 90% of v."""
+    min_value = divisor if min_value is None else min_value
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+FUNCTIONS: dict[str, Callable[..., float | int]] = {
+    "div": make_divisible,  # div(v, 8): MobileNet's _make_divisible
+    "ceil": math.ceil,
+    "floor": math.floor,
+    "round": round,
+    "int": int,
+    "max": max,
+    "min": min,
+}
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+
+
+def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
+    """Evaluate a block expression; ValueError with a reason on anything else."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError("not an expression") from None
+
+    def ev(node: ast.AST) -> float | int:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in env:
+                raise ValueError(f"unknown name '{node.id}'" + did_you_mean(node.id, env))
+            return env[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            right = ev(node.right)
+            if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) and right == 0:
+                raise ValueError("division by zero")
+            return _BINOPS[type(node.op)](ev(node.left), right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in FUNCTIONS and not node.keywords):
+            return FUNCTIONS[node.func.id](*(ev(a) for a in node.args))
+        raise ValueError("only numbers, parameters, + - * / // %, and "
+                         + ", ".join(FUNCTIONS) + "() are allowed")
+
+    value = ev(tree)
+    if abs(value) > 10**15:
+        raise ValueError("the value is too large")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    name: str  # lower-case name used in specs
+    params: tuple[tuple[str, float | int | None], ...]  # (name, default or None)
+    body: str  # notation text with {expression} placeholders
+    source: Source  # where the body was written, for errors
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}(" + ", ".join(p if d is None else f"{p}={d}" for p, d in self.params) + ")"
+
+    def expand(self, args: list[float | int], kwargs: dict[str, float | int], span: Span) -> Source:
+        """The body with every placeholder replaced, as a Source to parse."""
+        env: dict[str, float | int] = {}
+        names = [p for p, _ in self.params]
+        if len(args) > len(names):
+            raise CnnCostError(f"block {self.signature} takes {len(names)} arguments, "
+                               f"not {len(args)}", span)
+        env.update(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise CnnCostError(f"block {self.signature} has no parameter '{key}'"
+                                   + did_you_mean(key, names), span)
+            if key in env:
+                raise CnnCostError(f"block {self.name}: '{key}' is given twice", span)
+            env[key] = value
+        for p, default in self.params:
+            if p not in env:
+                if default is None:
+                    raise CnnCostError(f"block {self.signature} needs its argument '{p}'", span)
+                env[p] = default
+
+        def substitute(m: re.Match[str]) -> str:
+            try:
+                value = evaluate(m.group(1), env)
+            except ValueError as e:
+                raise CnnCostError(f"in block {self.name}: {{{m.group(1)}}}: {e}",
+                                   Span(self.source, m.start(), m.end())) from None
+            if value != int(value):
+                raise CnnCostError(f"in block {self.name}: {{{m.group(1)}}} = {value} is not a "
+                                   "whole number", Span(self.source, m.start(), m.end()),
+                                   hint="round it with int(), round(), ceil() or div()")
+            return str(int(value))
+
+        text = PLACEHOLDER.sub(substitute, self.body)
+        call = ", ".join([*(str(a) for a in args), *(f"{k}={v}" for k, v in kwargs.items())])
+        return Source(text, f"{self.source.name or 'spec'}: block {self.name}({call})")
+
+
+def parse_signature(key: str, body: str, source: Source, span: Span) -> Block:
+    """'bottleneck(w, s=1)' and its body → Block."""
+    m = SIGNATURE.fullmatch(key)
+    if not m:
+        raise CnnCostError(f"'{key}' is not a block signature", span,
+                           hint="write name(param, param=default), e.g. bottleneck(w, s=1)")
+    params: list[tuple[str, float | int | None]] = []
+    for part in filter(None, (p.strip() for p in (m.group(2) or "").split(","))):
+        pm = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(-?\d+(?:\.\d+)?))?", part)
+        if not pm:
+            raise CnnCostError(f"block parameter '{part}' must be a name or name=number", span)
+        default = pm.group(2)
+        params.append((pm.group(1), None if default is None else
+                       (float(default) if "." in default else int(default))))
+    return Block(m.group(1).lower(), tuple(params), body, source)
