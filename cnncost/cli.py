@@ -252,3 +252,36 @@ def fmt(spec: str, variant: str | None) -> None:
     doc = load(spec)
     nets = [one_network(doc, variant)] if variant or not doc.is_variants else list(doc.networks.values())
     emit("\n".join((f"# {n.name}\n" if doc.is_variants else "") + format_network(n) for n in nets))
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--torch", "to_torch", is_flag=True, required=True,
+              help="Write a PyTorch module (the only target so far).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
+@spec_options
+def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
+           input_shape: str | None, padding: str | None) -> None:
+    """Write SPEC as Python source defining a torch.nn.Module `Net` with the same
+    layers, padding and shapes (PyTorch is an optional extra: pip install 'cnncost[torch]').
+
+    \b
+    Examples:
+      cnncost export --torch he2015-a -o he2015_a.py
+      cnncost export --torch "Input(32,32,3) -> 16F(3,3) -> relu -> gap -> 10fc"
+    """
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        raise CnnCostError("export --torch needs PyTorch, which is not installed",
+                           hint="pip install 'cnncost[torch]' (or pip install torch)")
+    from .resolve import load, one_network
+    from .torch_export import export_torch
+    shape, pad = _overrides(input_shape, padding)
+    text = export_torch(one_network(load(spec), variant).graph(shape, pad))
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        emit(text)

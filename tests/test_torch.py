@@ -1,0 +1,67 @@
+"""Every layer kind and every zoo entry, rebuilt in PyTorch: params, MACs and shapes agree.
+
+The torch module comes from `cnncost export --torch`; its counts come from
+PyTorch itself — `sum(p.numel())` and `FlopCounterMode` (FLOPs / 2 = MACs) —
+and its shapes from a forward pass on the meta device.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cnncost import zoo
+from cnncost.costs import analyze
+from cnncost.notation import parse_spec
+from cnncost.resolve import load
+from cnncost.torch_export import export_torch
+from torchcheck import measure
+
+pytest.importorskip("torch")
+
+KINDS = {
+    "conv": "Input(17,19,8) -> 16F(3,3) -> 16F(3,1,s=2,b=0) -> 32F(3,3,g=4,d=2) -> 8F(2,2,p=0)",
+    "depthwise": "Input(16,16,8) -> dw(3,3) -> dw(5,5,m=2,s=2,b=0)",
+    "channelwise": "Input(8,8,32) -> cw(8) -> cw(3,s=2) -> cw(4,p=0) -> cw(4,p=1,s=2,b=1)",
+    "gcw": "Input(8,8,32) -> 32F(1,1,g=2) -> gcw(2,8)",
+    "ccl": "Input(7,7,1024) -> ccl(1000)",
+    "pool": "Input(13,13,4) -> max-p(3,3,2,ceil=1) -> avg-p(3,3,2,p=1) -> 3/3",
+    "global": "Input(7,5,4) -> concat[ gap | gmp ]",
+    "adaptive": "Input(13,13,4) -> aap(6,6) -> amp(4,3)",
+    "spp_fc": "Input(18,18,8) -> spp(6,3,2,1) -> 10fc -> fc(5,b=0) -> softmax",
+    "fc_flatten": "Input(4,4,3) -> 7fc -> relu -> dropout -> 2fc",
+    "flatten": "Input(4,4,3) -> flatten -> 5fc",
+    "activations": "Input(4,4,3) -> relu -> relu6 -> sigmoid -> tanh -> swish -> hswish -> hsigmoid",
+    "norm": "Input(8,8,16) -> bn -> lrn(5) -> lrn(3)",
+    "se": "Input(8,8,32) -> se(4) -> se(8,sq=3,act=swish,gate=hsigmoid)",
+    "shuffle_chunk": "Input(8,8,16) -> concat[ chunk(2,1) | chunk(2,2) -> 8F(1,1) ] -> shuffle(4)",
+    "branches": ("Input(28,28,192) -> concat[ 64F(1,1) | 96F(1,1) → 128F(3,3) | 16F(1,1) → 32F(5,5) "
+                 "| max-p(3,3,1,p=1) → 32F(1,1) ] -> res[ 64F(1,1) -> relu -> 256F(1,1) ] "
+                 "-> add[ 256F(3,3,s=2,b=0) -> bn | 256F(1,1,s=2) | 256F(1,1,s=2) ]"),
+    "he2015": "Input(36,36,64) -> (2,128)x4 -> 2/2 -> (2,256)x3",
+}
+
+
+def check(graph) -> None:
+    ours = analyze(graph)
+    torch_ = measure(export_torch(graph))
+    assert torch_.params == ours.totals.params
+    assert torch_.macs == ours.totals.macs
+    assert torch_.shapes == [(r.output.h, r.output.w, r.output.c) for r in ours.rows]
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_layer_kinds_agree_with_pytorch(name):
+    padding = "he2015" if name == "he2015" else "same"
+    check(parse_spec(KINDS[name], padding=padding))
+
+
+def zoo_networks():
+    for name in zoo.names():
+        doc = load(name)
+        for key, net in doc.networks.items():
+            yield pytest.param(net, id=f"{name}:{key}" if doc.is_variants else name)
+
+
+@pytest.mark.parametrize("net", list(zoo_networks()))
+def test_zoo_agrees_with_pytorch(net):
+    check(net.graph())
