@@ -285,3 +285,43 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
             f.write(text)
     else:
         emit(text)
+
+
+@main.command(name="zoo")
+@click.argument("name", required=False)
+@output_options
+def zoo_command(name: str | None, fmt: str) -> None:
+    """List every built-in spec — its source, input, params and MACs beside the
+    published figures — or print one spec's file.
+
+    \b
+    Examples:
+      cnncost zoo
+      cnncost zoo --format markdown
+      cnncost zoo resnet50
+    """
+    from . import zoo
+    from .report import Format, render_zoo
+    if name:
+        found = zoo.find(name)
+        if found is None:
+            from .errors import did_you_mean
+            raise CnnCostError(f"no built-in spec '{name}'" + did_you_mean(name, zoo.names()),
+                               hint="`cnncost zoo` lists them")
+        emit(found[0].read_text(encoding="utf-8"))
+        return
+    emit(render_zoo(zoo_entries(), Format(fmt)))
+
+
+def zoo_entries() -> list[tuple[str, Any, Any]]:
+    """(name, NetworkSpec, NetworkCost) for every built-in network, variants expanded."""
+    from . import zoo
+    from .costs import analyze
+    from .resolve import load
+    out = []
+    for file_name in zoo.names():
+        doc = load(file_name)
+        for key, net in doc.networks.items():
+            name = f"{file_name}-{key.lower()}" if doc.is_variants else file_name
+            out.append((name, net, analyze(net.graph())))
+    return out

@@ -303,3 +303,27 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
         growth = sorted((StageGrowth(s.name, 0, s.totals.complexity) for s in net.stages),
                         key=lambda g: g.after, reverse=True)
     return CheckResult(net, baseline, tuple(limits), tuple(growth))
+
+
+# ---------------------------------------------------------------------------
+# published figures
+
+
+def matches_published(value: int, published: str) -> bool:
+    """Does an exact count agree with a figure as published?
+
+    '25557032' must equal exactly; '4.09G' or '569M' must equal the count
+    rounded to the same unit and number of decimals (SI powers of 1000).
+    """
+    text = published.strip().replace(",", "").replace("_", "")
+    m = re.fullmatch(r"(\d+)(?:\.(\d+))?\s*([KMGT]?)", text, re.IGNORECASE)
+    if not m:
+        raise CnnCostError(f"'{published}' is not a published figure",
+                           hint="write an exact count (25557032) or a rounded one (4.09G, 569M)")
+    if not m.group(3):
+        return m.group(2) is None and value == int(m.group(1))
+    decimals = len(m.group(2) or "")
+    unit = _SUFFIX[m.group(3).upper()]
+    from decimal import ROUND_HALF_EVEN, Decimal
+    ours = (Decimal(value) / unit).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    return ours == Decimal(f"{m.group(1)}.{m.group(2) or '0'}")

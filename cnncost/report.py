@@ -534,3 +534,54 @@ def render_check(c: Any, fmt: Format) -> Any:
     for r in growth:
         t2.add_row(*r)
     return Group(t1, t2)
+
+
+# ---------------------------------------------------------------------------
+# zoo
+
+
+def zoo_rows(entries: list[tuple[str, Any, NetworkCost]]) -> list[dict[str, Any]]:
+    from .compare import matches_published
+    rows = []
+    for name, spec, net in entries:
+        ref = dict(spec.reference)
+        row: dict[str, Any] = {"name": name, "source": spec.source, "input": shape_list(net.input),
+                               "params": net.totals.params, "macs": net.totals.macs,
+                               "published_params": ref.get("params", ""),
+                               "published_macs": ref.get("macs", ""),
+                               "reference": ref.get("source", "")}
+        row["agrees"] = all(matches_published(row[k], ref[k]) for k in ("params", "macs") if k in ref)
+        rows.append(row)
+    return rows
+
+
+def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
+    rows = zoo_rows(entries)
+    if fmt is Format.JSON:
+        return to_json({"schema": JSON_SCHEMA_VERSION, "specs": rows})
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["name", "source", "input", "params", "macs", "published_params",
+                    "published_macs", "reference", "agrees"])
+        for r in rows:
+            w.writerow([r["name"], safe_cell(r["source"]), "x".join(map(str, r["input"])),
+                        r["params"], r["macs"], r["published_params"], r["published_macs"],
+                        safe_cell(r["reference"]), int(r["agrees"])])
+        return buf.getvalue()
+    header = ["name", "input", "params", "MACs", "published", "source"]
+    cells = [[r["name"], "x".join(map(str, r["input"])), humanize(r["params"]), humanize(r["macs"]),
+              " / ".join(x for x in (r["published_params"], r["published_macs"]) if x)
+              + ((" ✓" if r["agrees"] else " ✗") if r["published_params"] or r["published_macs"] else ""),
+              r["source"]] for r in rows]
+    if fmt is Format.MARKDOWN:
+        return md_table(header, cells, "lrrrll")
+    from rich import box
+    from rich.table import Table
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False,
+                  caption="published = params / MACs as their source gives them; ✓ = ours agree")
+    for h, a in zip(header, "lrrrll"):
+        table.add_column(h, justify="right" if a == "r" else "left", no_wrap=h != "source")
+    for c in cells:
+        table.add_row(*c)
+    return table

@@ -39,7 +39,10 @@ from .notation import (
     parse_shape, LAYERS,
 )
 
-MAX_YAML_NODES = 100_000  # guards against alias expansion ("billion laughs")
+MAX_YAML_NODES = 100_000
+# `reference:` holds published figures to check against: params and MACs either
+# exact (25557032) or as published (4.09G, "4.2M"), and where they come from.
+REFERENCE_KEYS = ("params", "macs", "source", "note")  # guards against alias expansion ("billion laughs")
 
 NETWORK_KEYS = ("name", "input", "padding", "spec", "stages", "layers", "blocks", "description",
                 "source", "reference")
@@ -60,6 +63,7 @@ class NetworkSpec:
     description: str = ""
     source: str = ""
     input_span: Span | None = field(default=None, compare=False)
+    reference: tuple[tuple[str, str], ...] = ()  # published figures: (key, value as written)
     input_in_text: bool = False  # written as Input(...) in the spec text itself
 
     @property
@@ -257,6 +261,9 @@ def _defaults(r: _Reader, m: dict, inherited: dict) -> dict:
     for key in ("description", "source"):
         if key in m:
             out[key] = r.string(m[key][1], key)
+    if "reference" in m:
+        ref = r.mapping(m["reference"][1], "reference", REFERENCE_KEYS)
+        out["reference"] = tuple((k, str(r.scalar(v, k))) for k, (_, v) in ref.items())
     return out
 
 
@@ -300,7 +307,8 @@ def _network(r: _Reader, m: dict, inherited: dict, what: str,
     else:
         stages = [(None, _body(r, m, bodies[0]))]
     return NetworkSpec(name, d.get("input"), d.get("padding", Padding.SAME), tuple(stages),
-                       d.get("description", ""), d.get("source", ""), d.get("input_span"))
+                       d.get("description", ""), d.get("source", ""), d.get("input_span"),
+                       reference=d.get("reference", ()))
 
 
 def _body(r: _Reader, m: dict, key: str) -> Chain:
@@ -416,6 +424,7 @@ def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
 def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
     top = r.mapping(root, "the variants file", VARIANTS_KEYS)
     shared = _defaults(r, top, {})
+    shared.pop("reference", None)  # published figures belong to one variant, not to all
     vnode = top["variants"][1]
     vm = r.mapping(vnode, "variants", ())
     if not vm:
