@@ -100,7 +100,8 @@ class Block:
     def signature(self) -> str:
         return f"{self.name}(" + ", ".join(p if d is None else f"{p}={d}" for p, d in self.params) + ")"
 
-    def expand(self, args: list[float | int], kwargs: dict[str, float | int], span: Span) -> Source:
+    def expand(self, args: list[float | int], kwargs: dict[str, float | int], span: Span,
+               variables: dict[str, float | int] | None = None) -> Source:
         """The body with every placeholder replaced, as a Source to parse."""
         env: dict[str, float | int] = {}
         names = [p for p, _ in self.params]
@@ -120,22 +121,31 @@ class Block:
                 if default is None:
                     raise CnnCostError(f"block {self.signature} needs its argument '{p}'", span)
                 env[p] = default
-
-        def substitute(m: re.Match[str]) -> str:
-            try:
-                value = evaluate(m.group(1), env)
-            except ValueError as e:
-                raise CnnCostError(f"in block {self.name}: {{{m.group(1)}}}: {e}",
-                                   Span(self.source, m.start(), m.end())) from None
-            if value != int(value):
-                raise CnnCostError(f"in block {self.name}: {{{m.group(1)}}} = {value} is not a "
-                                   "whole number", Span(self.source, m.start(), m.end()),
-                                   hint="round it with int(), round(), ceil() or div()")
-            return str(int(value))
-
-        text = PLACEHOLDER.sub(substitute, self.body)
+        text = substitute(self.source, {**(variables or {}), **env}, f"in block {self.name}: ",
+                          self.body)
         call = ", ".join([*(str(a) for a in args), *(f"{k}={v}" for k, v in kwargs.items())])
         return Source(text, f"{self.source.name or 'spec'}: block {self.name}({call})")
+
+
+def substitute(source: Source, env: dict[str, float | int], what: str = "",
+               text: str | None = None) -> str:
+    """Replace every {expression} in the text by its whole-number value."""
+    body = source.text if text is None else text
+
+    def one(m: re.Match[str]) -> str:
+        try:
+            value = evaluate(m.group(1), env)
+        except ValueError as e:
+            raise CnnCostError(f"{what}{{{m.group(1)}}}: {e}", Span(source, m.start(), m.end()),
+                               hint="variables come from YAML `vars:` and block parameters"
+                               if "unknown name" in str(e) else "") from None
+        if value != int(value):
+            raise CnnCostError(f"{what}{{{m.group(1)}}} = {value} is not a whole number",
+                               Span(source, m.start(), m.end()),
+                               hint="round it with int(), round(), ceil() or div()")
+        return str(int(value))
+
+    return PLACEHOLDER.sub(one, body)
 
 
 def parse_signature(key: str, body: str, source: Source, span: Span) -> Block:

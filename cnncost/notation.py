@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .blocks import Block
+from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean
 from .model import (
     INPUT, LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, ChannelWise, Chunk,
@@ -436,7 +436,7 @@ MAX_BLOCK_DEPTH = 16  # blocks that use blocks, at most this deep
 
 class Parser:
     def __init__(self, source: Source, blocks: dict[str, Block] | None = None,
-                 block_depth: int = 0) -> None:
+                 block_depth: int = 0, variables: dict[str, float | int] | None = None) -> None:
         if len(source.text) > MAX_SPEC_CHARS:
             raise CnnCostError(
                 f"the spec is {len(source.text):,} characters long; the limit is {MAX_SPEC_CHARS:,}",
@@ -445,6 +445,7 @@ class Parser:
         self.depth = 0
         self.blocks = blocks or {}  # user-defined blocks (YAML `blocks:`), by lower-case name
         self.block_depth = block_depth
+        self.variables = variables or {}  # YAML `vars:` (width, depth, …), seen by blocks
 
     # spec := [input link] chain END
     def spec(self) -> Parsed:
@@ -666,8 +667,8 @@ class Parser:
         if self.block_depth >= MAX_BLOCK_DEPTH:
             raise CnnCostError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep here", span,
                                hint="does a block use itself?")
-        source = block.expand(args, kwargs, span)
-        inner = Parser(source, self.blocks, self.block_depth + 1)
+        source = block.expand(args, kwargs, span, self.variables)
+        inner = Parser(source, self.blocks, self.block_depth + 1, self.variables)
         chain = inner.chain()
         if not inner.t.check("END"):
             inner.t.fail("expected an arrow or the end of the block",
@@ -805,9 +806,16 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
 
 
 def parse(text: str, name: str = "", line: int = 1, column: int = 1,
-          blocks: dict[str, Block] | None = None) -> Parsed:
-    """Parse spec text into its input shape (if any) and syntax tree."""
-    return Parser(Source(text, name, line, column), blocks).spec()
+          blocks: dict[str, Block] | None = None,
+          variables: dict[str, float | int] | None = None) -> Parsed:
+    """Parse spec text into its input shape (if any) and syntax tree.
+
+    `{expression}` placeholders are replaced first, from `variables` (YAML `vars:`)."""
+    source = Source(text, name, line, column)
+    if "{" in text:
+        # columns after a placeholder are those of the substituted text
+        source = Source(substitute(source, variables or {}), name, line, column)
+    return Parser(source, blocks, 0, variables).spec()
 
 
 # ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ YAML is read with PyYAML's safe composer; errors name the file, line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .blocks import Block, parse_signature
@@ -44,12 +45,12 @@ MAX_YAML_NODES = 100_000
 # exact (25557032) or as published (4.09G, "4.2M"), and where they come from.
 REFERENCE_KEYS = ("params", "macs", "source", "note")  # guards against alias expansion ("billion laughs")
 
-NETWORK_KEYS = ("name", "input", "padding", "spec", "stages", "layers", "blocks", "description",
-                "source", "reference")
-VARIANTS_KEYS = ("name", "input", "padding", "baseline", "variants", "blocks", "description",
-                 "source", "reference")
-VARIANT_KEYS = ("from", "name", "input", "padding", "spec", "stages", "layers", "description",
-                "source", "reference")
+NETWORK_KEYS = ("name", "input", "padding", "vars", "spec", "stages", "layers", "blocks",
+                "description", "source", "reference")
+VARIANTS_KEYS = ("name", "input", "padding", "vars", "baseline", "variants", "blocks",
+                 "description", "source", "reference")
+VARIANT_KEYS = ("from", "name", "input", "padding", "vars", "spec", "stages", "layers",
+                "description", "source", "reference")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ class _Reader:
         self.filename = filename
         self.visited = 0
         self.blocks: dict[str, Block] = {}  # the file's `blocks:`, by lower-case name
+        self.vars: dict[str, float | int] = {}  # `vars:` in force (width, depth, …)
+        self.overrides: dict[str, float | int] = {}  # values set from outside (cnncost scale)
 
     def fail(self, node, message: str, hint: str = "") -> None:  # type: ignore[no-untyped-def]
         raise CnnCostError(message, self.node_span(node), hint)
@@ -186,7 +189,8 @@ class _Reader:
 # ---------------------------------------------------------------------------
 
 
-def load_document(text: str, filename: str = "<yaml>") -> Document:
+def load_document(text: str, filename: str = "<yaml>",
+                  overrides: dict[str, float | int] | None = None) -> Document:
     """YAML text → Document. Every error is a CnnCostError with file:line:col."""
     import yaml
 
@@ -199,8 +203,11 @@ def load_document(text: str, filename: str = "<yaml>") -> Document:
             lines = text.splitlines()
             line = lines[mark.line] if mark.line < len(lines) else ""
             span = Span(Source(line, filename, mark.line + 1, 1), mark.column, mark.column + 1)
-        raise CnnCostError(f"this is not valid YAML: {e.problem}", span,
-                           hint="check the indentation and quoting near this position")
+        line_text = span.source.text if span else ""
+        hint = ("a value that starts with { or [ is YAML syntax: put the spec in quotes"
+                if re.search(r":\s*[{\[]", line_text) else
+                "check the indentation and quoting near this position")
+        raise CnnCostError(f"this is not valid YAML: {e.problem}", span, hint)
     except yaml.YAMLError as e:
         raise CnnCostError(f"this is not valid YAML: {e}")
     except RecursionError:
@@ -209,6 +216,7 @@ def load_document(text: str, filename: str = "<yaml>") -> Document:
     if root is None:
         raise CnnCostError(f"{filename} is empty", hint="write at least `spec:` and `input:`")
     r = _Reader(text, filename)
+    r.overrides = dict(overrides or {})
     try:
         return _document(r, root)
     except RecursionError:
@@ -222,6 +230,12 @@ def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
         r.fail(root, "a spec file must be a mapping with keys such as name, input, spec",
                hint="see docs/language.md, section YAML")
     keys = {str(r.scalar(k, "a key")): v for k, v in root.value}
+    r.vars = _vars(r, keys["vars"], {}) if "vars" in keys else {}
+    unknown = set(r.overrides) - set(r.vars)
+    if unknown and "variants" not in keys:
+        raise CnnCostError(f"{r.filename} has no variable {', '.join(sorted(unknown))} to set",
+                           hint="variables are declared in YAML `vars:`; this spec has "
+                           + (", ".join(r.vars) or "none"))
     if "blocks" in keys:
         _blocks(r, keys["blocks"])
     if "variants" in keys:
@@ -229,6 +243,21 @@ def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
     top = r.mapping(root, "the spec file", NETWORK_KEYS)
     net = _network(r, top, {}, "the spec file", None)
     return Document({net.name: net}, None, net.name, False)
+
+
+def _vars(r: _Reader, node, inherited: dict) -> dict[str, float | int]:  # type: ignore[no-untyped-def]
+    """`vars:` — name: number, usable as {expressions} in spec text and blocks.
+    Values set from outside (r.overrides) win."""
+    out = dict(inherited)
+    for key, (k, v) in r.mapping(node, "vars", ()).items():
+        value = r.scalar(v, f"variable {key}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            r.fail(v, f"variable '{key}' must be a number")
+        out[key] = value
+    for key, value in r.overrides.items():
+        if key in out:
+            out[key] = value
+    return out
 
 
 def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
@@ -321,7 +350,7 @@ def _body(r: _Reader, m: dict, key: str) -> Chain:
 def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
     src = r.scalar_source(node)
     text = r.string(node, "a spec")
-    parsed = parse(text, src.name, src.line, src.column, r.blocks)
+    parsed = parse(text, src.name, src.line, src.column, r.blocks, r.vars)
     if parsed.input is not None:
         raise CnnCostError("Input(...) inside a YAML spec: use the `input:` key instead",
                            parsed.input_span, hint="move the shape to `input: 224x224x3`")
@@ -442,6 +471,9 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
                    hint="one of them must be a full spec instead of `from:`")
         visiting.append(name)
         m = r.mapping(node, f"variant '{name}'", VARIANT_KEYS)
+        outer = r.vars
+        if "vars" in m:
+            r.vars = _vars(r, m["vars"][1], outer)
         base = None
         inherited = dict(shared, name=name)
         if "from" in m:
@@ -453,6 +485,7 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
             base = resolve(other)
             inherited.update(input=base.input, padding=base.padding, input_span=base.input_span)
         net = _network(r, m, inherited, f"variant '{name}'", base)
+        r.vars = outer
         visiting.pop()
         done[name] = net
         return net

@@ -107,7 +107,7 @@ ERRORS = [
     ("unknown key", "input: 8x8x3\nspce: relu\n",
      "error: unknown key 'spce' in the spec file (did you mean 'spec'?)\n"
      "  --> net.yaml:2:1\n  spce: relu\n  ^~~~\n"
-     "  hint: allowed keys: name, input, padding, spec, stages, layers, blocks, description, source, reference"),
+     "  hint: allowed keys: name, input, padding, vars, spec, stages, layers, blocks, description, source, reference"),
     ("bad spec inside", "input: 8x8x3\nspec: relu -> maxp\n",
      "error: unknown layer 'maxp' (did you mean 'max-p'?)\n  --> net.yaml:2:15\n"
      "  relu -> maxp\n          ^~~~\n  hint: `cnncost layers` lists every layer"),
