@@ -325,3 +325,143 @@ def zoo_entries() -> list[tuple[str, Any, Any]]:
             name = f"{file_name}-{key.lower()}" if doc.is_variants else file_name
             out.append((name, net, analyze(net.graph())))
     return out
+
+
+def _int_list(text: str, what: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise CnnCostError(f"{what}: '{text}' is not a list of whole numbers", hint="e.g. 1,2,3,5,7") from None
+    if not values or min(values) < 1:
+        raise CnnCostError(f"{what}: give whole numbers ≥ 1", hint="e.g. 1,2,3,5,7")
+    return values
+
+
+def _float_list(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise CnnCostError(f"{what}: '{text}' is not a list of numbers", hint="e.g. 0.25,0.5,1.0") from None
+    if not values or min(values) <= 0:
+        raise CnnCostError(f"{what}: give numbers > 0", hint="e.g. 0.25,0.5,1.0")
+    return values
+
+
+@main.command(name="replace")
+@click.argument("spec")
+@click.option("--stage", required=True, help="The stage whose convolutions to replace (its label).")
+@click.option("--tolerance", default="5%", show_default=True, help="Allowed Eq. (1) deviation from the stage's.")
+@click.option("--sizes", default="1,2,3,5,7", show_default=True, help="Filter sizes s to try.")
+@click.option("--depth", "depth_range", default="1..16", show_default=True, help="Conv layers in the stage, lo..hi.")
+@click.option("--widths", default=None, help="Widths n to try (default: multiples of 8 up to twice the stage's).")
+@click.option("--top", default=0, help="Show only the best N candidates (default: all that match).")
+@click.option("--emit-variants", type=click.Path(dir_okay=False), default=None,
+              help="Write the top candidates as a variants YAML for `cnncost compare`.")
+@spec_options
+@output_options
+def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_range: str,
+                    widths: str | None, top: int, emit_variants: str | None,
+                    input_shape: str | None, padding: str | None, fmt: str) -> None:
+    """He & Sun's layer replacement: conv stacks for one stage whose Eq. (1)
+    complexity stays within --tolerance of the original stage's, on the real map
+    sizes. Ranked deeper first, then closer to the budget, then fewer params.
+
+    \b
+    Examples:
+      cnncost replace he2015-a --stage 3 --tolerance 8%
+      cnncost replace he2015-a --stage 3 --sizes 2,3 --emit-variants stage3.yaml
+    """
+    import re
+    from .compare import parse_percent
+    from .costs import analyze
+    from .report import Format, render_replace
+    from .resolve import load, one_network
+    from .search import replace, variants_yaml
+    m = re.fullmatch(r"\s*(\d+)\s*(?:\.\.|-)\s*(\d+)\s*", depth_range)
+    if not m:
+        raise CnnCostError(f"--depth: '{depth_range}' is not a range", hint="e.g. 1..16")
+    shape, pad = _overrides(input_shape, padding)
+    net_spec = one_network(load(spec))
+    net = analyze(net_spec.graph(shape, pad))
+    tol = parse_percent(tolerance, "--tolerance") / 100
+    info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes"),
+                                     (int(m.group(1)), int(m.group(2))),
+                                     _int_list(widths, "--widths") if widths else None)
+    shown = cands[:top] if top > 0 else cands
+    if emit_variants:
+        with open(emit_variants, "w", encoding="utf-8") as f:
+            f.write(variants_yaml(net_spec, net, info, shown))
+    emit(render_replace(net, info, shown, len(cands), evaluated, tol, Format(fmt)))
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--width", type=float, default=None, help="Width multiplier α (the spec's `width` var).")
+@click.option("--depth", type=float, default=None, help="Depth multiplier β (the spec's `depth` var).")
+@click.option("--resolution", type=int, default=None, help="Input size R (R×R).")
+@click.option("--phi", type=float, default=None, help="EfficientNet compound coefficient φ.")
+@click.option("--alpha", type=float, default=1.2, show_default=True, help="Depth base α (with --phi).")
+@click.option("--beta", type=float, default=1.1, show_default=True, help="Width base β (with --phi).")
+@click.option("--gamma", type=float, default=1.15, show_default=True, help="Resolution base γ (with --phi).")
+@output_options
+@click.option("--stages", "-s", is_flag=True, help="One row per stage.")
+def scale(spec: str, width: float | None, depth: float | None, resolution: int | None,
+          phi: float | None, alpha: float, beta: float, gamma: float, fmt: str,
+          stages: bool) -> None:
+    """Apply width, depth and resolution multipliers with the model's own rounding
+    (the spec's `vars:` width and depth; which layers scale is written in the spec).
+
+    \b
+    Examples:
+      cnncost scale mobilenet_v1 --width 0.5 --resolution 160
+      cnncost scale efficientnet_b0 --width 1.1 --depth 1.2 --resolution 260
+      cnncost scale efficientnet_b0 --phi 1
+    """
+    from .report import Format, render_analysis
+    from .resolve import load
+    from .search import compound, scaled
+    if phi is not None:
+        if width is not None or depth is not None or resolution is not None:
+            raise CnnCostError("--phi sets width, depth and resolution; give it alone")
+        w, d, r = compound(phi, alpha, beta, gamma)
+        base = scaled(load, spec)
+        width, depth, resolution = w, d, round(base.input.h * r)
+    emit(render_analysis(scaled(load, spec, width, depth, resolution), Format(fmt), stages))
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--width", "widths", default="0.25,0.5,0.75,1.0", show_default=True, help="Width multipliers.")
+@click.option("--resolution", "resolutions", default=None, help="Input sizes (default: the spec's).")
+@click.option("--target-macs", default=None, help="For each resolution, the largest width within this many MACs.")
+@output_options
+def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | None, fmt: str) -> None:
+    """Params and MACs over a grid of width multipliers × resolutions
+    (MobileNet's Tables 6–7), or the largest width within a MACs budget.
+
+    \b
+    Examples:
+      cnncost sweep mobilenet_v1 --width 0.25,0.5,0.75,1.0 --resolution 128,160,192,224
+      cnncost sweep mobilenet_v1 --resolution 160,224 --target-macs 400M
+    """
+    from .compare import parse_amount
+    from .report import Format, render_sweep
+    from .resolve import load
+    from .search import scaled, largest_width
+    ws = _float_list(widths, "--width")
+    rs = _int_list(resolutions, "--resolution") if resolutions else (scaled(load, spec).input.h,)
+    if target_macs is not None:
+        budget = parse_amount(target_macs, "--target-macs")
+        found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r), budget)) for r in rs]
+        emit(render_sweep(None, found, budget, Format(fmt)))
+        return
+    cells = [[scaled(load, spec, w, None, r) for r in rs] for w in with_progress(ws, len(ws) * len(rs))]
+    emit(render_sweep((ws, rs, cells), None, None, Format(fmt)))
+
+
+def with_progress(items: Any, total: int) -> Any:
+    """A rich progress bar on stderr for long sweeps, only on a terminal."""
+    if total < 50 or not sys.stderr.isatty():
+        return items
+    from rich.progress import track
+    return track(items, description="sweeping", console=None, transient=True)

@@ -585,3 +585,103 @@ def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
     for c in cells:
         table.add_row(*c)
     return table
+
+
+# ---------------------------------------------------------------------------
+# replace and sweep
+
+
+def replace_dict(net: NetworkCost, info: Any, cands: list[Any], total: int, evaluated: int,
+                 tol: float) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA_VERSION, "name": net.name, "stage": info.label,
+        "tolerance": tol, "evaluated": evaluated, "matching": total,
+        "original": {"complexity": info.complexity, "params": info.params,
+                     "conv_layers": info.conv_layers},
+        "candidates": [{"notation": c.notation(info.n_out), "stage": c.stage_text(info),
+                        "layers": c.layers, "size": c.size, "width": c.width,
+                        "complexity": c.complexity, "ratio": c.ratio, "params": c.params,
+                        "rf": c.rf} for c in cands],
+    }
+
+
+def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, evaluated: int,
+                   tol: float, fmt: Format) -> Any:
+    if fmt is Format.JSON:
+        return to_json(replace_dict(net, info, cands, total, evaluated, tol))
+    human = fmt is not Format.CSV
+    num = humanize if human else str
+    header = ["#", f"stage {info.label}", "layers", "Eq. (1)", "comp.", "params", "rf"]
+    rows = [[str(i), c.notation(info.n_out), str(c.layers), num(c.complexity),
+             f"{c.ratio:.3f}" if human else f"{c.ratio:.6f}", num(c.params), str(c.rf)]
+            for i, c in enumerate(cands, 1)]
+    title = (f"{net.name or 'network'} stage {info.label}: {info.conv_layers} conv layers, "
+             f"Eq. (1) {humanize(info.complexity)}, params {humanize(info.params)} — "
+             f"{total} of {evaluated:,} candidates within ±{100 * tol:g}%"
+             + (f", best {len(cands)} shown" if len(cands) < total else ""))
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["rank", "notation", "layers", "complexity", "ratio", "params", "rf"])
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt is Format.MARKDOWN:
+        return f"### {title}\n\n" + md_table(header, rows, "rlrrrrr")
+    from rich import box
+    from rich.table import Table
+    table = Table(box=box.SIMPLE_HEAD, title=title, padding=(0, 1), collapse_padding=True,
+                  pad_edge=False, caption="comp. = Eq. (1) relative to the original stage; "
+                  "rf = receptive field at the stage's output")
+    for h, a in zip(header, "rlrrrrr"):
+        table.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
+def render_sweep(grid: Any, found: Any, budget: int | None, fmt: Format) -> Any:
+    """A grid (widths × resolutions) of params and MACs, or per resolution the
+    largest width within a MACs budget."""
+    human = fmt is not Format.CSV and fmt is not Format.JSON
+    num = humanize if human else (lambda n: n)
+    if found is not None:
+        data = [{"resolution": r, "width": w, "params": n.totals.params if n else None,
+                 "macs": n.totals.macs if n else None} for r, w, n in found]
+        if fmt is Format.JSON:
+            return to_json({"schema": JSON_SCHEMA_VERSION, "target_macs": budget, "results": data})
+        header = ["resolution", "largest width", "params", "MACs"]
+        rows = [[str(d["resolution"]), "none fits" if d["width"] is None else f"{d['width']:.2f}",
+                 "" if d["params"] is None else str(num(d["params"])),
+                 "" if d["macs"] is None else str(num(d["macs"]))] for d in data]
+        title = f"largest width multiplier within {humanize(budget or 0)} MACs"
+    else:
+        widths, resolutions, cells = grid
+        data = [{"width": w, "resolution": r, "params": c.totals.params, "macs": c.totals.macs}
+                for w, row in zip(widths, cells) for r, c in zip(resolutions, row)]
+        if fmt is Format.JSON:
+            return to_json({"schema": JSON_SCHEMA_VERSION, "grid": data})
+        if fmt is Format.CSV:
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(["width", "resolution", "params", "macs"])
+            w.writerows([[d["width"], d["resolution"], d["params"], d["macs"]] for d in data])
+            return buf.getvalue()
+        header = ["width", "params", *(f"MACs @{r}" for r in resolutions)]
+        rows = [[f"{w:g}", humanize(row[0].totals.params), *(humanize(c.totals.macs) for c in row)]
+                for w, row in zip(widths, cells)]
+        title = "params and MACs by width multiplier and resolution"
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        return buf.getvalue()
+    if fmt is Format.MARKDOWN:
+        return f"### {title}\n\n" + md_table(header, rows, "r" * len(header))
+    from rich import box
+    from rich.table import Table
+    table = Table(box=box.SIMPLE_HEAD, title=title, padding=(0, 1), collapse_padding=True,
+                  pad_edge=False)
+    for h in header:
+        table.add_column(h, justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(*r)
+    return table

@@ -18,14 +18,15 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".cnn", ".txt", ".spec")
 MAX_FILE_BYTES = 4_000_000
 
 
-def load(ref: str) -> Document:
-    """A zoo name, a path to a YAML or notation file, or a literal spec."""
+def load(ref: str, overrides: dict[str, float | int] | None = None) -> Document:
+    """A zoo name, a path to a YAML or notation file, or a literal spec.
+    `overrides` set the spec's YAML `vars:` (width, depth, …)."""
     if not ref.strip():
         return literal(ref)
     found = zoo.find(ref)
     if found is not None:
         path, variant, name = found
-        doc = load_file(path, display=f"<zoo:{path.stem}>")
+        doc = load_file(path, display=f"<zoo:{path.stem}>", overrides=overrides)
         if variant is None:
             return doc
         net = one_network(doc, variant)
@@ -37,10 +38,13 @@ def load(ref: str) -> Document:
     except (OSError, ValueError):
         exists = False
     if exists:
-        return load_file(path)
+        return load_file(path, overrides=overrides)
     if looks_like_path:
         raise CnnCostError(f"no such file: {ref}",
                            hint="give a spec file, a built-in name (see `cnncost zoo`) or spec text")
+    if overrides:
+        raise CnnCostError("a spec written inline has no variables to set",
+                           hint="declare `vars:` (width, depth) in a YAML spec to scale it")
     return literal(ref)
 
 
@@ -51,7 +55,8 @@ def literal(text: str, name: str = "") -> Document:
     return Document({name: net}, None, name, False)
 
 
-def load_file(path: Path, display: str | None = None) -> Document:
+def load_file(path: Path, display: str | None = None,
+              overrides: dict[str, float | int] | None = None) -> Document:
     shown = display or str(path)
     if path.is_dir():
         raise CnnCostError(f"{shown} is a directory, not a spec file",
@@ -72,7 +77,10 @@ def load_file(path: Path, display: str | None = None) -> Document:
         raise CnnCostError(f"{shown} is not UTF-8 text (byte {e.start})",
                            hint="save the file as UTF-8") from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        return load_document(text, shown)
+        return load_document(text, shown, overrides)
+    if overrides:
+        raise CnnCostError(f"{shown} is notation text, which has no variables to set",
+                           hint="declare `vars:` (width, depth) in a YAML spec to scale it")
     parsed = parse(text, shown)
     net = NetworkSpec(path.stem, parsed.input, Padding.SAME, ((None, parsed.chain),),
                       input_span=parsed.input_span, input_in_text=parsed.input is not None)

@@ -1,0 +1,291 @@
+"""Design-space search the way the papers do it.
+
+- :func:`replace` — He & Sun's layer replacement: candidate convolution stacks
+  for one stage whose Eq. (1) complexity stays within a tolerance of the
+  original stage's, evaluated as closed-form numpy arrays over the whole
+  (filter size × depth × width) grid, on the real map sizes of the spec's
+  padding policy.
+- :func:`scaled` / :func:`sweep` — width / depth / resolution multipliers
+  (MobileNet, EfficientNet), through the spec's own `vars:` (width, depth), so
+  each model's rounding rules (which layers scale, multiples of 8) stay in the
+  spec file.
+
+numpy is imported inside the functions that need it, so `analyze` starts fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace as dc_replace
+from typing import Any
+
+from .compare import collapse
+from .costs import LayerCost, NetworkCost, analyze
+from .errors import CnnCostError
+from .graph import PASSTHROUGH, infer
+from .model import Conv, Graph, Node, Shape
+from .notation import Chain, Item, Leaf, Repeat, format_chain, format_layer, parse
+from .yaml_spec import NetworkSpec
+
+INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this
+
+
+@dataclass(frozen=True, slots=True)
+class StageInfo:
+    """What a replacement must fit: the stage's input, output and cost."""
+
+    label: str
+    shape_in: Shape  # tensor entering the stage
+    out_hw: tuple[int, int]  # map size of the stage's last convolution
+    n_out: int  # filters of the stage's last convolution (the width to restore)
+    complexity: int  # Eq. (1) of the stage's convolutions
+    params: int
+    conv_layers: int
+    bias: bool  # whether the stage's convolutions have biases
+    suffix: tuple[str, ...]  # element-wise layers after each conv (e.g. bn, relu)
+    trailing: tuple[str, ...]  # layers after the last conv's suffix (e.g. the pool)
+    rf_in: int
+    jump_in: int
+
+
+def stage_info(net: NetworkCost, label: str) -> StageInfo:
+    rows = [r for r in net.rows if r.stage == label]
+    if not rows:
+        raise CnnCostError(f"no stage '{label}' in {net.name or 'this network'}",
+                           hint="its stages are " + ", ".join(s.name for s in net.stages))
+    convs = [r for r in rows if isinstance(r.layer, Conv)]
+    if not convs:
+        raise CnnCostError(f"stage {label} has no convolution to replace")
+    first = rows[0].index
+    if any(r.inputs != (r.index - 1,) for r in rows) or any(
+            not isinstance(r.layer, (Conv, *PASSTHROUGH)) for r in rows[: rows.index(convs[-1]) + 1]):
+        raise CnnCostError(f"stage {label} is not a plain chain of convolutions",
+                           hint="replace works on stages such as He & Sun's: convolutions, "
+                                "element-wise layers, then pooling")
+    before = net.rows[first - 2] if first > 1 else None
+    shape_in = before.output if before else net.input
+    suffix: list[str] = []
+    for r in rows[rows.index(convs[0]) + 1:]:
+        if not isinstance(r.layer, PASSTHROUGH):
+            break
+        suffix.append(format_layer(r.layer))
+    after_last = rows[rows.index(convs[-1]) + 1 + len(suffix):]
+    last = convs[-1]
+    return StageInfo(
+        label, shape_in, (last.output.h, last.output.w), last.output.c,
+        sum(r.complexity for r in convs), sum(r.params for r in convs), len(convs),
+        convs[0].layer.bias, tuple(suffix), tuple(format_layer(r.layer) for r in after_last),
+        before.rf if before else 1, before.jump if before else 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    size: int  # filter size s
+    depth: int  # d: layers of width n before the restoring layer (uniform: all layers)
+    width: int  # n
+    uniform: bool  # (s, n_out)×depth instead of (s, n)×depth + (s, n_out)
+    complexity: int
+    params: int
+    rf: int
+    ratio: float  # complexity / the original stage's
+
+    @property
+    def layers(self) -> int:
+        return self.depth if self.uniform else self.depth + 1
+
+    def notation(self, n_out: int) -> str:
+        if self.uniform:
+            return collapse([f"({self.size},{n_out})"] * self.depth)
+        return collapse([f"({self.size},{self.width})"] * self.depth + [f"({self.size},{n_out})"])
+
+    def stage_text(self, info: StageInfo) -> str:
+        """The replacement stage in the notation, suffix and trailing layers included."""
+        if not info.suffix:
+            body = self.notation(info.n_out)
+        else:
+            tail = " → " + " → ".join(info.suffix)
+            widths = [info.n_out] * self.depth if self.uniform else \
+                [self.width] * self.depth + [info.n_out]
+            body = " → ".join(f"({self.size},{w}){tail}" for w in widths)
+        return " → ".join([body, *info.trailing])
+
+
+def _maps(info: StageInfo, size: int, count: int, padding: Any) -> tuple[list[int], list[int]]:
+    """Map areas and receptive fields of `count` stacked size×size convolutions
+    on the stage's input, under the spec's padding policy — computed by the
+    same shape inference as everything else, not a second formula."""
+    nodes = tuple(Node(Conv(1, size, size), (i - 1,)) for i in range(count))
+    try:
+        infos = infer(Graph(nodes, Shape(info.shape_in.h, info.shape_in.w, 1), padding))
+    except CnnCostError:
+        return [], []
+    return [x.output.h * x.output.w for x in infos], [
+        info.rf_in + (max(x.rf) - 1) * info.jump_in for x in infos]
+
+
+def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
+            sizes: tuple[int, ...] = (1, 2, 3, 5, 7), depths: tuple[int, int] = (1, 16),
+            widths: tuple[int, ...] | None = None) -> tuple[StageInfo, list[Candidate], int]:
+    """Candidates for stage `label` within ±tolerance of its Eq. (1) complexity.
+
+    Returns the stage, the candidates ranked (deeper first, then closer to the
+    budget, then fewer params), and how many candidates were evaluated.
+    """
+    import numpy as np
+
+    info = stage_info(net, label)
+    if widths is None:
+        widths = tuple(range(8, 2 * info.n_out + 1, 8))
+    lo, hi = depths
+    if lo < 1 or hi < lo:
+        raise CnnCostError(f"depths {lo}..{hi} are not a range of at least one layer")
+    n = np.asarray(widths, dtype=np.int64)
+    c_in, n_out, c0 = info.shape_in.c, info.n_out, info.complexity
+    bias = 1 if info.bias else 0
+    found: list[Candidate] = []
+    evaluated = 0
+    padding = net.graph.padding
+    for s in sizes:
+        areas, rfs = _maps(info, s, hi, padding)
+        if len(areas) < hi:  # the map vanishes before hi layers: shorter stacks only
+            hi_s = len(areas)
+        else:
+            hi_s = hi
+        a = np.asarray(areas, dtype=np.int64)
+        s2 = s * s
+        bound = float(s2) * max(c_in, max(widths), n_out) ** 2 * float(a.sum() if len(a) else 0)
+        if bound >= INT64_SAFE:
+            raise CnnCostError("the candidate grid would overflow 64-bit integers",
+                               hint="use fewer or smaller --widths or --depth")
+        for layers in range(lo, hi_s + 1):
+            final = areas[layers - 1]
+            if final != info.out_hw[0] * info.out_hw[1]:
+                continue  # the stage must hand the same map size to the next stage
+            inner = int(a[1: layers - 1].sum()) if layers > 2 else 0
+            # (s, n)×d + (s, n_out), d = layers − 1: closed form over all widths n
+            if layers >= 2:
+                d = layers - 1
+                comp = s2 * (c_in * n * int(a[0]) + n * n * inner + n * n_out * final)
+                params = s2 * (c_in * n + (d - 1) * n * n + n * n_out) + bias * (d * n + n_out)
+                evaluated += len(n)
+                ok = np.abs(comp - c0) <= tolerance * c0
+                ok &= n != n_out  # that one is the uniform stack below
+                for w, cx, p in zip(n[ok].tolist(), comp[ok].tolist(), params[ok].tolist()):
+                    found.append(Candidate(s, d, w, False, cx, p, rfs[layers - 1], cx / c0))
+            # (s, n_out)×layers
+            rest = int(a[1:layers].sum())
+            comp_u = s2 * (c_in * n_out * int(a[0]) + n_out * n_out * rest)
+            params_u = s2 * (c_in * n_out + (layers - 1) * n_out * n_out) + bias * layers * n_out
+            evaluated += 1
+            if abs(comp_u - c0) <= tolerance * c0:
+                found.append(Candidate(s, layers, n_out, True, comp_u, params_u, rfs[layers - 1],
+                                       comp_u / c0))
+    found.sort(key=lambda c: (-c.layers, abs(c.ratio - 1), c.params, c.size, c.width))
+    return info, found, evaluated
+
+
+def candidate_network(spec: NetworkSpec, net: NetworkCost, info: StageInfo,
+                      cand: Candidate) -> NetworkSpec:
+    """The spec with stage `info.label` replaced by the candidate."""
+    stages = labelled_stages(spec, net)
+    chain = parse(cand.stage_text(info)).chain
+    new = [(label, chain if label == info.label else c) for label, c in stages]
+    return dc_replace(spec, stages=tuple(new))
+
+
+def labelled_stages(spec: NetworkSpec, net: NetworkCost) -> list[tuple[str, Chain]]:
+    """The spec's chain cut into its stages (labelled, or found automatically)."""
+    if spec.stages and all(label is not None for label, _ in spec.stages):
+        return [(label, chain) for label, chain in spec.stages]  # type: ignore[misc]
+    items: list[Item] = []
+    for _, chain in spec.stages:
+        for item in chain.items:
+            items.extend(_expand_top(item))
+    stage_of_unit: dict[int, str] = {}
+    for node, row in zip(net.graph.nodes, net.rows):
+        stage_of_unit.setdefault(node.unit, row.stage)
+    out: list[tuple[str, list[Item]]] = []
+    current = net.rows[0].stage
+    for unit, item in enumerate(items):
+        current = stage_of_unit.get(unit, current)
+        if not out or out[-1][0] != current:
+            out.append((current, []))
+        out[-1][1].append(item)
+    return [(label, Chain(tuple(its))) for label, its in out]
+
+
+def _expand_top(item: Item) -> list[Item]:
+    """Top-level repeats become one item per repetition, as the lowerer makes units."""
+    if isinstance(item, Repeat):
+        return [x for _ in range(item.count) for x in _expand_top(item.body)]
+    return [item]
+
+
+def variants_yaml(spec: NetworkSpec, net: NetworkCost, info: StageInfo,
+                  cands: list[Candidate]) -> str:
+    """A variants file: the base with labelled stages, and each candidate as a
+    replacement of one stage, ready for `cnncost compare FILE`."""
+    import json
+    stages = labelled_stages(spec, net)
+    def q(text: str) -> str:  # a JSON string is a valid YAML double-quoted scalar
+        return json.dumps(text, ensure_ascii=False)
+    lines = [f"# Stage {info.label} replacements within Eq. (1) budget, from `cnncost replace`.",
+             f"name: {q((spec.name or 'spec') + '-stage' + info.label)}"]
+    s = spec.input or net.input
+    lines += [f"input: {s.h}x{s.w}x{s.c}", f"padding: {net.padding}", "baseline: base",
+              "variants:", "  base:", "    stages:"]
+    lines += [f"      {q(label)}: {q(format_chain(chain))}" for label, chain in stages]
+    for i, c in enumerate(cands, 1):
+        lines += [f"  c{i}:  # {c.notation(info.n_out)}, comp. {c.ratio:.3f}",
+                  "    from: base",
+                  f"    stages: {{ {q(info.label)}: {q(c.stage_text(info))} }}"]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Scaling through `vars:`
+
+
+def scaled(load_fn: Any, ref: str, width: float | None = None, depth: float | None = None,
+           resolution: int | None = None) -> NetworkCost:
+    """Analyse `ref` with its `width`/`depth` vars set and its input resized."""
+    overrides = {k: v for k, v in (("width", width), ("depth", depth)) if v is not None}
+    doc = load_fn(ref, overrides)
+    spec = next(iter(doc.networks.values())) if doc.baseline is None else doc.networks[doc.baseline]
+    shape = spec.input
+    if resolution is not None:
+        if shape is None:
+            raise CnnCostError("--resolution needs a spec with an input shape")
+        shape = Shape(resolution, resolution, shape.c)
+    return analyze(spec.graph(shape))
+
+
+def compound(phi: float, alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:
+    """EfficientNet's compound scaling: depth α^φ, width β^φ, resolution γ^φ."""
+    return beta ** phi, alpha ** phi, gamma ** phi
+
+
+def largest_width(at: Any, budget: int, lo: int = 1, hi: int = 400) -> tuple[float | None, Any]:
+    """The largest width multiplier w = k/100 (k in lo..hi) whose network stays
+    within `budget` MACs; `at(w)` analyses the network at width w. MACs grow
+    with width (up to rounding steps), so a bisection finds the boundary, then
+    a short scan above it makes sure no larger k also fits."""
+    def fits(k: int) -> Any:
+        net = at(k / 100)
+        return net if net.totals.macs <= budget else None
+
+    if fits(lo) is None:
+        return None, None
+    a, b = lo, hi
+    if fits(hi) is not None:
+        return hi / 100, at(hi / 100)
+    while b - a > 1:  # invariant: a fits, b does not
+        mid = (a + b) // 2
+        if fits(mid) is not None:
+            a = mid
+        else:
+            b = mid
+    for k in range(min(hi, a + 5), a, -1):  # rounding can make MACs dip again just above
+        if fits(k) is not None:
+            a = k
+            break
+    return a / 100, at(a / 100)
