@@ -19,6 +19,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -56,7 +57,9 @@ _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
     """Evaluate a block expression; ValueError with a reason on anything else."""
     try:
-        tree = ast.parse(expr.strip(), mode="eval")
+        with warnings.catch_warnings():  # '1x' warns before it fails
+            warnings.simplefilter("ignore")
+            tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError:
         raise ValueError("not an expression") from None
 
@@ -79,12 +82,19 @@ def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
             return -v if isinstance(node.op, ast.USub) else v
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id in FUNCTIONS and not node.keywords):
-            return FUNCTIONS[node.func.id](*(ev(a) for a in node.args))
+            args = [ev(a) for a in node.args]
+            try:
+                return FUNCTIONS[node.func.id](*args)
+            except (ArithmeticError, TypeError, ValueError) as e:
+                raise ValueError(f"{node.func.id}(): {e}") from None
         raise ValueError("only numbers, parameters, + - * / // %, and "
                          + ", ".join(FUNCTIONS) + "() are allowed")
 
-    value = ev(tree)
-    if abs(value) > 10**15:
+    try:
+        value = ev(tree)
+    except (ArithmeticError, RecursionError) as e:
+        raise ValueError(f"cannot evaluate: {e}") from None
+    if not math.isfinite(value) or abs(value) > 10**15:
         raise ValueError("the value is too large")
     return value
 
