@@ -15,7 +15,6 @@ evaluated (no attribute access, no other names), so a spec file cannot run code.
 
 from __future__ import annotations
 
-import ast
 import math
 import operator
 import re
@@ -50,12 +49,13 @@ FUNCTIONS: dict[str, Callable[..., float | int]] = {
     "min": min,
 }
 
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+_BINOPS = {"Add": operator.add, "Sub": operator.sub, "Mult": operator.mul,
+           "Div": operator.truediv, "FloorDiv": operator.floordiv, "Mod": operator.mod}
 
 
 def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
     """Evaluate a block expression; ValueError with a reason on anything else."""
+    import ast  # only specs with {expressions} need it
     try:
         with warnings.catch_warnings():  # '1x' warns before it fails
             warnings.simplefilter("ignore")
@@ -72,11 +72,11 @@ def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
             if node.id not in env:
                 raise ValueError(f"unknown name '{node.id}'" + did_you_mean(node.id, env))
             return env[node.id]
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        if isinstance(node, ast.BinOp) and type(node.op).__name__ in _BINOPS:
             right = ev(node.right)
             if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) and right == 0:
                 raise ValueError("division by zero")
-            return _BINOPS[type(node.op)](ev(node.left), right)
+            return _BINOPS[type(node.op).__name__](ev(node.left), right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = ev(node.operand)
             return -v if isinstance(node.op, ast.USub) else v

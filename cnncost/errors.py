@@ -12,7 +12,6 @@ The CLI prints ``str(err)`` and exits with status 2; nothing else is shown.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -91,5 +90,6 @@ def _caret_lines(span: Span) -> list[str]:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
+    import difflib  # only on the error path
     match = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""

@@ -45,7 +45,7 @@ from .model import (
 
 MAX_LAYERS = 250_000  # refuse specs that expand to more layers than this
 MAX_NESTING = 64  # brackets nested deeper than this are refused
-MAX_SPEC_CHARS = 1_000_000  # refuse spec texts longer than this
+MAX_SPEC_CHARS = 4_000_000  # refuse spec texts longer than this
 
 # ---------------------------------------------------------------------------
 # Tokenizer (after packaging's: a table of regexes, check / expect / read).
@@ -520,10 +520,8 @@ class Parser:
         prefix = None
         m = re.compile(r"(\d+)\s*(?:[x×X](?=\s*[\d(\[])|×)").match(t.text, start)
         if m and not re.compile(r"\d+\s*[x×X]\s*\d+\s*[x×X]\s*\d+").match(t.text, start):
-            prefix = int(m.group(1))
+            prefix = int(m.group(1))  # 0 is allowed: the item is left out (generated specs)
             t.pos = m.end()
-            if prefix < 1:
-                t.fail("a repeat count must be at least 1", start, start + len(m.group(1)))
         elif m:
             t.fail("an input shape (HxWxC) may only come first", start,
                    re.compile(r"[\dx×X\s]+").match(t.text, start).end(),
@@ -534,10 +532,7 @@ class Parser:
         while t.check("TIMES_SUFFIX"):
             t.read()
             count_tok = t.expect("INT", "a repeat count after ×")
-            count = int(count_tok.text)
-            if count < 1:
-                t.fail("a repeat count must be at least 1", count_tok.start, count_tok.end)
-            atom = Repeat(atom, count, t.span(start))
+            atom = Repeat(atom, int(count_tok.text), t.span(start))  # ×0 leaves it out
         return atom
 
     # atom := '[' chain ']' | branch | layer
@@ -879,7 +874,7 @@ def check_size(chains: list[Chain], span: Span | None) -> None:
                            span, hint="lower the repeat counts")
     if total == 0:
         raise CnnCostError("the spec has no layers to analyse", span,
-                           hint="add at least one layer besides id")
+                           hint="add at least one layer (id and ×0 add none)")
 
 
 def lower(parsed: Parsed, name: str = "", padding: Padding = Padding.SAME,

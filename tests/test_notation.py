@@ -86,6 +86,7 @@ VALID = [
     ("2x(3,64)", [Conv(64, 3, 3)] * 2),
     ("[(2,256,p=0) + (2,256,p=1)]×3", [Conv(256, 2, 2, pad=0), Conv(256, 2, 2, pad=1)] * 3),
     ("[relu]x2x3", [Activation(Act.RELU)] * 6),
+    ("relu -> bn x0 -> 0x[relu] -> relu", [Activation(Act.RELU)] * 2),
 ]
 
 
