@@ -110,6 +110,7 @@ class _Reader:
         self.blocks: dict[str, Block] = {}  # the file's `blocks:`, by lower-case name
         self.vars: dict[str, float | int] = {}  # `vars:` in force (width, depth, …)
         self.overrides: dict[str, float | int] = {}  # values set from outside (cnncost scale)
+        self.declared: set[str] = set()  # every variable any `vars:` declares
 
     def fail(self, node, message: str, hint: str = "") -> None:  # type: ignore[no-untyped-def]
         raise CnnCostError(message, self.node_span(node), hint)
@@ -234,18 +235,20 @@ def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
                hint="see docs/language.md, section YAML")
     keys = {str(r.scalar(k, "a key")): v for k, v in root.value}
     r.vars = _vars(r, keys["vars"], {}) if "vars" in keys else {}
-    unknown = set(r.overrides) - set(r.vars)
-    if unknown and "variants" not in keys:
-        raise CnnCostError(f"{r.filename} has no variable {', '.join(sorted(unknown))} to set",
-                           hint="variables are declared in YAML `vars:`; this spec has "
-                           + (", ".join(r.vars) or "none"))
     if "blocks" in keys:
         _blocks(r, keys["blocks"])
     if "variants" in keys:
-        return _variants(r, root)
-    top = r.mapping(root, "the spec file", NETWORK_KEYS)
-    net = _network(r, top, {}, "the spec file", None)
-    return Document({net.name: net}, None, net.name, False)
+        doc = _variants(r, root)
+    else:
+        top = r.mapping(root, "the spec file", NETWORK_KEYS)
+        net = _network(r, top, {}, "the spec file", None)
+        doc = Document({net.name: net}, None, net.name, False)
+    unknown = set(r.overrides) - r.declared
+    if unknown:
+        raise CnnCostError(f"{r.filename} has no variable {', '.join(sorted(unknown))} to set",
+                           hint="variables are declared in YAML `vars:`; this spec has "
+                           + (", ".join(sorted(r.declared)) or "none"))
+    return doc
 
 
 def _vars(r: _Reader, node, inherited: dict) -> dict[str, float | int]:  # type: ignore[no-untyped-def]
@@ -257,6 +260,7 @@ def _vars(r: _Reader, node, inherited: dict) -> dict[str, float | int]:  # type:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             r.fail(v, f"variable '{key}' must be a number")
         out[key] = value
+    r.declared.update(out)
     for key, value in r.overrides.items():
         if key in out:
             out[key] = value
