@@ -12,6 +12,7 @@ import csv
 import enum
 import io
 import json
+import re
 from typing import Any
 
 from .costs import LayerCost, NetworkCost, StageCost, Totals
@@ -46,9 +47,15 @@ def humanize(n: int) -> str:
     return f"{sign}{text}{_UNITS[exp]}"
 
 
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
 def safe_cell(text: str) -> str:
-    """Neutralise spreadsheet formulas in user-supplied text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Neutralise spreadsheet formulas in user-supplied text (CSV injection):
+    a cell starting with = + - @ tab or CR gets a leading ' — unless it is a number."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def shape_list(s: Shape) -> list[int]:

@@ -126,3 +126,19 @@ def test_every_command_has_help_and_an_example():
         assert code == 0, name
         assert command.help and "Examples:" in command.help, name
         assert f"cnncost {name}" in out, name
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text('name: "=HYPERLINK(\\"http://x\\")"\ninput: 8x8x3\nstages:\n'
+                    '  "=1+1": 8F(3,3)\n  "@SUM(A1)": gap\n  "-2": 10fc\n  "+3": relu\n')
+    code, out, _ = run("analyze", str(path), "--format", "csv")
+    assert code == 0
+    stages = [row.split(",")[3] for row in out.splitlines()[1:]]
+    assert stages == ["'=1+1", "'@SUM(A1)", "'-2", "'+3"]
+    code, out, _ = run("compare", str(path), "he2015-a", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and rows[1][0] == "'=HYPERLINK(\"http://x\")"
+    code, out, _ = run("diff", "he2015-a", "he2015-b", "--format", "csv")
+    deltas = [int(row[6]) for row in list(csv.reader(io.StringIO(out)))[1:]]
+    assert min(deltas) < 0  # negative numbers stay numbers

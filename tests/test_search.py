@@ -170,3 +170,10 @@ def test_vars_override_unknown():
     with pytest.raises(Exception) as info:
         load_document("input: 8x8x3\nspec: relu\n", "x.yaml", {"width": 2})
     assert "no variable width" in str(info.value)
+
+
+def test_int64_overflow_is_refused():
+    _, net = model("he2015-a")
+    with pytest.raises(Exception) as info:
+        replace(net, "3", widths=(2**31,))
+    assert "overflow 64-bit" in str(info.value)
