@@ -135,7 +135,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path):
     code, out, _ = run("analyze", str(path), "--format", "csv")
     assert code == 0
     stages = [row.split(",")[3] for row in out.splitlines()[1:]]
-    assert stages == ["'=1+1", "'@SUM(A1)", "'-2", "'+3"]
+    assert stages == ["'=1+1", "'@SUM(A1)", "-2", "+3"]  # numbers are not formulas
     code, out, _ = run("compare", str(path), "he2015-a", "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0 and rows[1][0] == "'=HYPERLINK(\"http://x\")"
