@@ -305,7 +305,8 @@ _NAME_PREFIX: dict[Kind, str] = {
 def _row_name(layer: Layer, counters: dict[str, int]) -> str:
     prefix = layer.fn.value if isinstance(layer, Activation) else _NAME_PREFIX[layer.kind]
     counters[prefix] = counters.get(prefix, 0) + 1
-    return f"{prefix}{counters[prefix]}"
+    sep = "_" if prefix[-1].isdigit() else ""  # relu6_1, not relu61
+    return f"{prefix}{sep}{counters[prefix]}"
 
 
 def analyze(graph: Graph) -> NetworkCost:

@@ -24,6 +24,7 @@ class Source:
     name: str = ""  # file path, or "" for a literal spec on the command line
     line: int = 1  # line in `name` where `text` starts (YAML values start mid-file)
     column: int = 1  # column in `name` where `text` starts
+    indent: int = 0  # columns YAML stripped from each later line of a block scalar
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Span:
         line_in_text = before.count("\n")
         col_in_line = self.start - (before.rfind("\n") + 1)
         line = self.source.line + line_in_text
-        column = (self.source.column if line_in_text == 0 else 1) + col_in_line
+        column = (self.source.column if line_in_text == 0 else 1 + self.source.indent) + col_in_line
         return line, column
 
 

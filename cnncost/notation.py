@@ -406,7 +406,9 @@ LAYERS: dict[str, Sig] = {
     "silu": _act(Act.SWISH),
     "hswish": _act(Act.HSWISH),
     "hardswish": _act(Act.HSWISH),
+    "h-swish": _act(Act.HSWISH),
     "hsigmoid": _act(Act.HSIGMOID),
+    "h-sigmoid": _act(Act.HSIGMOID),
     "hardsigmoid": _act(Act.HSIGMOID),
     "softmax": _act(Act.SOFTMAX),
     "bn": Sig((), (), lambda a: BatchNorm(), "bn", "batch normalisation (γ, β per channel)"),
@@ -476,7 +478,7 @@ class Parser:
         t = self.t
         t._skip_ws()
         start = t.pos
-        m = re.compile(r"(\d+)\s*[x×]\s*(\d+)\s*[x×]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|$))").match(t.text, start)
+        m = re.compile(r"(\d+)\s*[x×X]\s*(\d+)\s*[x×X]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|$))").match(t.text, start)
         if m:
             t.pos = m.end()
             dims = [int(g) for g in m.groups()]
@@ -518,7 +520,7 @@ class Parser:
         t._skip_ws()
         start = t.pos
         prefix = None
-        m = re.compile(r"(\d+)\s*(?:[x×X](?=\s*[\d(\[])|×)").match(t.text, start)
+        m = re.compile(r"(\d+)\s*(?:[x×X](?=\s*[\d(\[A-Za-z_])|×)").match(t.text, start)
         if m and not re.compile(r"\d+\s*[x×X]\s*\d+\s*[x×X]\s*\d+").match(t.text, start):
             prefix = int(m.group(1))  # 0 is allowed: the item is left out (generated specs)
             t.pos = m.end()
@@ -607,6 +609,9 @@ class Parser:
                 return self._leaf(start, "max-p", {"kh": (n, first), "s": s})
             if t.check("NAME"):
                 word = t.read()
+                if re.fullmatch(r"fc[xX]\d+", word.text):  # 4096fcx2: fc, then ×2
+                    word = Token("NAME", word.text[:2], word.start, word.start + 2)
+                    t.pos = word.end
                 low = word.text.lower()
                 if low == "f":
                     return self._call(start, "conv", word, pre={"n": (n, first)})
@@ -619,6 +624,11 @@ class Parser:
                    hint="write 64F(3,3), (3,64), 128*3*3*256, 3/3 or 4096fc")
         if t.check("NAME"):
             word = t.read()
+            glued = re.fullmatch(r"(.+?)[xX](\d+)", word.text)
+            if glued and self._known(glued.group(1).lower()):  # relux3: relu, then ×3
+                end = word.start + len(glued.group(1))
+                word = Token("NAME", glued.group(1), word.start, end)
+                t.pos = end
             low = word.text.lower()
             if low == "fc" and t.check("INT"):
                 n = t.read()
@@ -641,6 +651,9 @@ class Parser:
             t.fail("expected a layer")
         t.fail("expected a layer", hint="write 64F(3,3), (3,64)/2, 3/3, max-p, 4096fc, …")
         raise AssertionError  # unreachable
+
+    def _known(self, word: str) -> bool:
+        return word in LAYERS or word in self.blocks or bool(re.fullmatch(r"fc\d+", word))
 
     def _block(self, start: int, block: Block) -> Chain:
         """NAME [args] for a user-defined block: its body, expanded and parsed."""
@@ -800,16 +813,26 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
     return sig.build(Args(display, sig, values, span, positional))
 
 
+def _substitute_code(source: Source, variables: dict[str, float | int]) -> str:
+    """Replace {expressions} outside # comments, line by line."""
+    out = []
+    for line in source.text.split("\n"):
+        code, hash_, comment = line.partition("#")
+        part = Source(code, source.name, source.line, source.column)
+        out.append((substitute(part, variables) if "{" in code else code) + hash_ + comment)
+    return "\n".join(out)
+
+
 def parse(text: str, name: str = "", line: int = 1, column: int = 1,
           blocks: dict[str, Block] | None = None,
-          variables: dict[str, float | int] | None = None) -> Parsed:
+          variables: dict[str, float | int] | None = None, indent: int = 0) -> Parsed:
     """Parse spec text into its input shape (if any) and syntax tree.
 
     `{expression}` placeholders are replaced first, from `variables` (YAML `vars:`)."""
-    source = Source(text, name, line, column)
+    source = Source(text, name, line, column, indent)
     if "{" in text:
         # columns after a placeholder are those of the substituted text
-        source = Source(substitute(source, variables or {}), name, line, column)
+        source = Source(_substitute_code(source, variables or {}), name, line, column, indent)
     return Parser(source, blocks, 0, variables).spec()
 
 
@@ -955,7 +978,8 @@ def format_layer(layer: Layer) -> str:
     if isinstance(layer, LRN):
         return f"lrn({layer.size})"
     if isinstance(layer, SE):
-        return (f"se({layer.reduction}" + _opts(("sq", layer.squeeze, None),
+        head = f"se(sq={layer.squeeze}" if layer.squeeze is not None else f"se({layer.reduction}"
+        return (head + _opts(
                                                ("act", layer.act.value, "relu"),
                                                ("gate", layer.gate.value, "sigmoid")) + ")")
     if isinstance(layer, Shuffle):

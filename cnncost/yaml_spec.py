@@ -184,6 +184,7 @@ class _Reader:
             line += 1
             nxt = self.lines[mark.line + 1] if mark.line + 1 < len(self.lines) else ""
             column = len(nxt) - len(nxt.lstrip()) + 1
+            return Source(str(node.value), self.filename, line, column, indent=column - 1)
         return Source(str(node.value), self.filename, line, column)
 
 
@@ -357,7 +358,7 @@ def _body(r: _Reader, m: dict, key: str) -> Chain:
 def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
     src = r.scalar_source(node)
     text = r.string(node, "a spec")
-    parsed = parse(text, src.name, src.line, src.column, r.blocks, r.vars)
+    parsed = parse(text, src.name, src.line, src.column, r.blocks, r.vars, src.indent)
     if parsed.input is not None:
         raise CnnCostError("Input(...) inside a YAML spec: use the `input:` key instead",
                            parsed.input_span, hint="move the shape to `input: 224x224x3`")
@@ -467,6 +468,7 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
         r.fail(vnode, "variants is empty", hint="A: { spec: … }")
     done: dict[str, NetworkSpec] = {}
     visiting: list[str] = []
+    shared_vars = dict(r.vars)  # each variant sees these plus its own, whatever the order
 
     def resolve(name: str) -> NetworkSpec:
         if name in done:
@@ -479,8 +481,7 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
         visiting.append(name)
         m = r.mapping(node, f"variant '{name}'", VARIANT_KEYS)
         outer = r.vars
-        if "vars" in m:
-            r.vars = _vars(r, m["vars"][1], outer)
+        r.vars = _vars(r, m["vars"][1], shared_vars) if "vars" in m else dict(shared_vars)
         base = None
         inherited = dict(shared, name=name)
         if "from" in m:

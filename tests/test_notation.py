@@ -86,6 +86,11 @@ VALID = [
     ("2x(3,64)", [Conv(64, 3, 3)] * 2),
     ("[(2,256,p=0) + (2,256,p=1)]×3", [Conv(256, 2, 2, pad=0), Conv(256, 2, 2, pad=1)] * 3),
     ("[relu]x2x3", [Activation(Act.RELU)] * 6),
+    ("relux3", [Activation(Act.RELU)] * 3),
+    ("4096fcx2", [Dense(4096)] * 2),
+    ("3xrelu", [Activation(Act.RELU)] * 3),
+    ("h-swish -> h-sigmoid", [Activation(Act.HSWISH), Activation(Act.HSIGMOID)]),
+    ("relu # {not a placeholder}", [Activation(Act.RELU)]),
     ("relu -> bn x0 -> 0x[relu] -> relu", [Activation(Act.RELU)] * 2),
 ]
 
@@ -112,6 +117,7 @@ def test_branches_wire_inputs():
 def test_input_forms():
     assert parse_spec("Input(224,224,3) -> relu").input == Shape(224, 224, 3)
     assert parse_spec("224x224x3 -> relu").input == Shape(224, 224, 3)
+    assert parse_spec("224X224X3 -> relu").input == Shape(224, 224, 3)
     assert parse_spec("input( 32 , 16 , 1 ) => relu").input == Shape(32, 16, 1)
     assert parse_spec("relu").input is None
 
@@ -155,3 +161,9 @@ def test_bad_spec_exact_message(spec, input_shape, expected):
         shape = parse_shape(input_shape) if input_shape else None
         analyze(parse_spec(spec, input=shape))
     assert str(info.value) == expected
+
+
+def test_row_names_do_not_collide():
+    from cnncost.costs import analyze
+    names = [r.name for r in analyze(parse_spec("relu×6 → relu6 → relu6", input=Shape(2, 2, 1))).rows]
+    assert names == ["relu1", "relu2", "relu3", "relu4", "relu5", "relu6", "relu6_1", "relu6_2"]

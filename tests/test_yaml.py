@@ -157,3 +157,15 @@ def test_deep_nesting_is_refused():
     with pytest.raises(CnnCostError) as info:
         load_document(text, "deep.yaml")
     assert "nested too deeply" in str(info.value)
+
+
+def test_block_scalar_error_location():
+    with pytest.raises(CnnCostError) as info:
+        load_document("input: 8x8x3\nspec: |\n  relu\n    -> maxp\n", "b.yaml")
+    assert "--> b.yaml:4:8" in str(info.value)
+
+
+def test_variant_vars_do_not_depend_on_file_order():
+    d = load_document("input: 8x8x3\nvars: {w: 16}\nvariants:\n  B: {from: A, vars: {w: 64}}\n"
+                      "  A: {spec: \"{w}F(3,3)\"}\n", "v.yaml")
+    assert d.networks["A"].graph().nodes[0].layer.filters == 16
