@@ -424,7 +424,9 @@ def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["change", "stage", "a", "b", "output_a", "output_b", "delta_params",
                     "delta_macs", "delta_complexity"])
-        w.writerows([[safe_cell(c) for c in r] for r in cells])
+        for r, c in zip(rows, cells):
+            w.writerow([r.change.name.lower(), *(safe_cell(x) for x in c[1:6]),
+                        *(r.delta(m) for m in DIFF_METRICS)])
         return buf.getvalue()
     stage_rows = [[s, *(signed(d.stage_delta(s, m)) for m in DIFF_METRICS)] for s in d.stages]
     totals = [[m, humanize(getattr(d.a.totals, m)), humanize(getattr(d.b.totals, m)),
