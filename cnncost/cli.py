@@ -327,24 +327,24 @@ def zoo_entries() -> list[tuple[str, Any, Any]]:
     return out
 
 
-def _int_list(text: str, what: str) -> tuple[int, ...]:
+def _number_list(text: str, what: str, cast: Callable[[str], Any], example: str) -> tuple[Any, ...]:
+    """'1,2,3' → (1, 2, 3): positive numbers, or one clear error."""
     try:
-        values = tuple(int(x) for x in text.split(",") if x.strip())
+        values = tuple(cast(x) for x in text.split(",") if x.strip())
     except ValueError:
-        raise CnnCostError(f"{what}: '{text}' is not a list of whole numbers", hint="e.g. 1,2,3,5,7") from None
-    if not values or min(values) < 1:
-        raise CnnCostError(f"{what}: give whole numbers ≥ 1", hint="e.g. 1,2,3,5,7")
+        values = ()
+    if not values or min(values) <= 0:
+        kind = "whole numbers" if cast is int else "numbers"
+        raise CnnCostError(f"{what}: '{text}' is not a list of positive {kind}", hint=f"e.g. {example}")
     return values
+
+
+def _int_list(text: str, what: str) -> tuple[int, ...]:
+    return _number_list(text, what, int, "1,2,3,5,7")
 
 
 def _float_list(text: str, what: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise CnnCostError(f"{what}: '{text}' is not a list of numbers", hint="e.g. 0.25,0.5,1.0") from None
-    if not values or min(values) <= 0:
-        raise CnnCostError(f"{what}: give numbers > 0", hint="e.g. 0.25,0.5,1.0")
-    return values
+    return _number_list(text, what, float, "0.25,0.5,1.0")
 
 
 @main.command(name="replace")

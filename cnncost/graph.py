@@ -152,23 +152,23 @@ def _conv(inf: _Inferrer, node: Node, ins: list[NodeInfo]) -> ShapeResult:
     if x.c % g or layer.filters % g:
         _fail(node, f"groups g={g} must divide both the input channels ({x.c}) and the filters "
                     f"({layer.filters})", hint="choose a g that divides both")
-    k = (layer.kh, layer.kw)
-    pad, run = _resolve_pad(inf, node, layer, k)
-    h, w = _spatial(node, x, k, layer.stride, pad, layer.dilation)
-    d = layer.dilation
-    return Shape(h, w, layer.filters), pad, (d * (k[0] - 1) + 1, d * (k[1] - 1) + 1), \
-        (layer.stride, layer.stride), run
+    return _sliding(inf, node, x, layer, layer.filters)
 
 
 def _depthwise(inf: _Inferrer, node: Node, ins: list[NodeInfo]) -> ShapeResult:
     layer = node.layer
     assert isinstance(layer, Depthwise)
     x = _single(node, ins)
+    return _sliding(inf, node, x, layer, x.c * layer.multiplier)
+
+
+def _sliding(inf: _Inferrer, node: Node, x: Shape, layer: Conv | Depthwise, c_out: int) -> ShapeResult:
+    """A convolution's output, padding, effective (dilated) kernel and stride."""
     k = (layer.kh, layer.kw)
     pad, run = _resolve_pad(inf, node, layer, k)
     h, w = _spatial(node, x, k, layer.stride, pad, layer.dilation)
     d = layer.dilation
-    return Shape(h, w, x.c * layer.multiplier), pad, (d * (k[0] - 1) + 1, d * (k[1] - 1) + 1), \
+    return Shape(h, w, c_out), pad, (d * (k[0] - 1) + 1, d * (k[1] - 1) + 1), \
         (layer.stride, layer.stride), run
 
 
