@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -46,3 +47,31 @@ def test_zoo_command_lists_everything():
     code, out, _ = run("zoo", "he2015")
     assert code == 0 and "variants:" in out
     assert run("zoo", "resnet5O")[0] == 2
+
+
+REQUIRED = """alexnet vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn googlenet resnet18
+resnet34 resnet50 resnet101 resnet152 resnext50_32x4d wide_resnet50_2 mobilenet_v2
+mobilenet_v3_large mobilenet_v3_small efficientnet_b0 efficientnet_b1 efficientnet_b2
+efficientnet_b3 efficientnet_b4 efficientnet_b5 efficientnet_b6 efficientnet_b7
+shufflenet_v2_x1_0 squeezenet1_0 squeezenet1_1 densenet121 alexnet_paper googlenet_paper
+resnet50_v1 mobilenet_v1 channelnet_v1 channelnet_v2 channelnet_v3 he2015 he2015-a he2015-j
+he2015-j-prime""".split()
+TORCHVISION = [n for n in REQUIRED if not n.startswith(("he2015", "channelnet", "mobilenet_v1"))
+               and not n.endswith(("_paper", "_v1"))]
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_every_named_model_is_built_in(name):
+    assert zoo.find(name) is not None
+
+
+@pytest.mark.parametrize("name", TORCHVISION)
+def test_torchvision_entries_state_exact_params_and_published_gflops(name):
+    ref = dict(load(name).networks[name].reference)
+    assert ref["params"].isdigit(), "torchvision's num_params is exact"
+    assert re.fullmatch(r"\d+\.\d\dG", ref["macs"]), ref["macs"]  # GFLOPS to two decimals
+
+
+def test_resnet50_reports_torchvisions_params():
+    code, out, _ = run("analyze", "resnet50", "--format", "json")
+    assert code == 0 and json.loads(out)["totals"]["params"] == 25_557_032
