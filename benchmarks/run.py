@@ -131,12 +131,33 @@ def frameworks() -> None:
     import json
     tot = json.loads(res.stdout)["totals"]
     print(f"| cnncost | {tot['macs']:,} | {tot['params']:,} | {t:.2f} |")
-    for name in ("fvcore", "ptflops"):
+    build = ("import time; t0 = time.perf_counter(); import torch; "
+             "from cnncost.resolve import load; from cnncost.torch_export import export_torch; "
+             "ns = {}; exec(export_torch(load('resnet50').networks['resnet50'].graph()), ns); "
+             "m = ns['Net']().eval()\n")
+    tools = {
+        "ptflops": build + ("from ptflops import get_model_complexity_info\n"
+                            "macs, params = get_model_complexity_info(m, (3, 224, 224), as_strings=False, "
+                            "print_per_layer_stat=False, verbose=False)\n"
+                            "print(int(macs), int(params), 0)"),
+        "fvcore": build + ("from fvcore.nn import FlopCountAnalysis\n"
+                           "f = FlopCountAnalysis(m, torch.zeros(1, 3, 224, 224))\n"
+                           "print(int(f.total()), sum(p.numel() for p in m.parameters()), 0)"),
+    }
+    for name, code in tools.items():
         try:
             __import__(name)
-            print(f"| {name} | installed, not yet wired in | | |")
         except ImportError:
             print(f"| {name} | not installed | | |")
+            continue
+        t0 = time.perf_counter()
+        out = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+        total = time.perf_counter() - t0
+        if out.returncode == 0:
+            macs, params, _ = out.stdout.split()[-3:]
+            print(f"| {name} | {int(macs):,} | {int(params):,} | {total:.2f} |")
+        else:
+            print(f"| {name} | failed: {out.stderr.strip().splitlines()[-1][:60]} | | |")
 
 
 def main() -> None:
