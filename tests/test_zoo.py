@@ -75,3 +75,10 @@ def test_torchvision_entries_state_exact_params_and_published_gflops(name):
 def test_resnet50_reports_torchvisions_params():
     code, out, _ = run("analyze", "resnet50", "--format", "json")
     assert code == 0 and json.loads(out)["totals"]["params"] == 25_557_032
+
+
+def test_specs_copy_of_the_study_is_the_zoos():
+    """specs/he2015.yaml is the user-facing copy of the built-in he2015; they must not drift."""
+    from pathlib import Path
+    root = Path(__file__).parent.parent
+    assert (root / "specs" / "he2015.yaml").read_text() == (root / "cnncost" / "zoo" / "he2015.yaml").read_text()
