@@ -360,16 +360,31 @@ def render_comparison(cmp: Any, fmt: Format) -> Any:
                f"{'is' if len(shared) == 1 else 'are'} the same in every model" if shared else ""))
     if fmt is Format.MARKDOWN:
         return md_table(header, rows, align) + f"\n{note}\n"
+    # The terminal gets two tables, so the paper's columns keep their width on 80
+    # columns: Table 1 itself, then Eq. (1) per stage.
     from rich import box
+    from rich.console import Group
     from rich.table import Table
-    table = Table(box=box.SIMPLE_HEAD, caption=note, padding=(0, 1), collapse_padding=True,
-                  pad_edge=False)
-    for h, a in zip(header, align):
-        table.add_column(h, justify="right" if a == "r" else "left",
-                         no_wrap=a == "r" or h == "model")
-    for r in rows:
-        table.add_row(*r)
-    return table
+    n_stages = len(cmp.varying_stages)
+    split = 1 + n_stages + 5
+    numbers = list(range(1 + n_stages, split))  # depth, params, MACs, Eq. (1), comp.
+    tables = []
+    for cols, caption in (([0, *numbers, *range(1, 1 + n_stages)], note),
+                          ([0, *range(split, len(header))], "")):
+        if len(cols) < 2:
+            continue
+        table = Table(box=box.SIMPLE_HEAD, caption=caption or None, padding=(0, 1),
+                      collapse_padding=True, pad_edge=False,
+                      title="Eq. (1) complexity per stage" if not caption else None)
+        for i in cols:
+            table.add_column(header[i].replace("Eq.(1) ", "stage "),
+                             justify="right" if align[i] == "r" else "left",
+                             no_wrap=align[i] == "r" or i == 0,
+                             overflow="fold")
+        for r in rows:
+            table.add_row(*(r[i] for i in cols))
+        tables.append(table)
+    return Group(*tables)
 
 
 # ---------------------------------------------------------------------------
