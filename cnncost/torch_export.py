@@ -6,7 +6,10 @@ order, and a list of which earlier outputs each reads; tensors stay 4-D
 cnncost resolved, so the module's shapes, parameter counts and
 ``FlopCounterMode`` counts can be compared with cnncost's numbers one to one.
 
-Generating the text needs no torch; running it does (``pip install 'cnncost[torch]'``).
+Generating the text needs no torch (this module never imports it); running it
+does, so ``cnncost export --torch`` asks for it (``pip install 'cnncost[torch]'``).
+User-supplied text (the spec's name) enters the source only as an escaped
+string literal, never as code.
 """
 
 from __future__ import annotations
@@ -219,12 +222,20 @@ def torch_layer(layer: Layer, info: NodeInfo) -> str:
     return simple[type(layer)]
 
 
+def _docstring_safe(text: str) -> str:
+    """Text that cannot end the docstring it is put in: backslashes, quotes and
+    control characters escaped (the docstring reads back as the original text)."""
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped.replace('"', '\\"')
+
+
 def export_torch(graph: Graph) -> str:
     """Python source defining `Net`, a torch.nn.Module equivalent to the graph."""
     infos = infer(graph)
     assert graph.input is not None
     s = graph.input
-    out = [PRELUDE.format(name=graph.name or "network", shape=s, h=s.h, w=s.w, c=s.c)]
+    out = [PRELUDE.format(name=_docstring_safe(graph.name or "network"),
+                          shape=s, h=s.h, w=s.w, c=s.c)]
     for i, (node, info) in enumerate(zip(graph.nodes, infos)):
         out.append(f"            {torch_layer(node.layer, info)},  # {i + 1}: {info.output}\n")
     inputs = "\n".join(f"            {list(node.inputs)}," for node in graph.nodes)

@@ -65,3 +65,13 @@ def zoo_networks():
 @pytest.mark.parametrize("net", list(zoo_networks()))
 def test_zoo_agrees_with_pytorch(net):
     check(net.graph())
+
+
+def test_a_hostile_name_stays_text_in_the_exported_module(tmp_path):
+    name = 'x"""\nraise SystemExit("injected")\n"""\\'
+    graph = parse_spec("Input(4,4,3) -> 8F(3,3)")
+    from dataclasses import replace
+    source = export_torch(replace(graph, name=name))
+    namespace: dict = {}
+    exec(compile(source, "exported.py", "exec"), namespace)  # would raise if the name ran
+    assert namespace["__doc__"].startswith(name + ": generated")
