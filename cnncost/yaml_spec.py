@@ -52,6 +52,10 @@ VARIANTS_KEYS = ("name", "input", "padding", "vars", "baseline", "variants", "bl
 VARIANT_KEYS = ("from", "name", "input", "padding", "vars", "spec", "stages", "layers",
                 "description", "source", "reference")
 
+# The keys a structural item of a `layers:` list may have.
+STRUCTURE_KEYS = {"repeat": ("repeat", "layers"), "concat": ("concat",), "add": ("add",),
+                  "res": ("res",)}
+
 
 @dataclass(frozen=True, slots=True)
 class NetworkSpec:
@@ -137,8 +141,8 @@ class _Reader:
         out = {}
         for k, v in node.value:
             self.tick(k)
-            key = self.scalar(k, "a key")
-            key = str(key)
+            self.scalar(k, "a key")
+            key = str(k.value)  # as written: a stage `true:` is "true", not "True"
             if allowed and key not in allowed:
                 self.fail(k, f"unknown key '{key}' in {what}" + did_you_mean(key, allowed),
                           hint="allowed keys: " + ", ".join(allowed))
@@ -147,11 +151,11 @@ class _Reader:
             out[key] = (k, v)
         return out
 
-    def scalar(self, node, what: str):  # type: ignore[no-untyped-def]
+    def scalar(self, node, what: str, hint: str = ""):  # type: ignore[no-untyped-def]
         import yaml
         self.tick(node)
         if not isinstance(node, yaml.ScalarNode):
-            self.fail(node, f"{what} must be a single value")
+            self.fail(node, f"{what} must be a single value", hint)
         if node.tag.endswith(":int"):
             try:
                 return int(node.value.replace("_", ""), 0)
@@ -168,8 +172,8 @@ class _Reader:
             return None
         return node.value
 
-    def string(self, node, what: str) -> str:  # type: ignore[no-untyped-def]
-        value = self.scalar(node, what)
+    def string(self, node, what: str, hint: str = "") -> str:  # type: ignore[no-untyped-def]
+        value = self.scalar(node, what, hint)
         if value is None:
             self.fail(node, f"{what} is empty")
         return str(value)
@@ -356,8 +360,9 @@ def _body(r: _Reader, m: dict, key: str) -> Chain:
 
 
 def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
+    text = r.string(node, "a spec", hint="write the chain as one string (`spec: relu → bn`), "
+                    "or give a list as `layers:`")  # a scalar, checked before its position
     src = r.scalar_source(node)
-    text = r.string(node, "a spec")
     parsed = parse(text, src.name, src.line, src.column, r.blocks, r.vars, src.indent)
     if parsed.input is not None:
         raise CnnCostError("Input(...) inside a YAML spec: use the `input:` key instead",
@@ -418,10 +423,18 @@ def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
         return _layers(r, node)
     m = r.mapping(node, "a layer", ())
     span = r.node_span(node)
+    for op, keys in STRUCTURE_KEYS.items():
+        if op in m:
+            for key, (k, _) in m.items():
+                if key not in keys:
+                    r.fail(k, f"unknown key '{key}' in a {op}: item" + did_you_mean(key, keys),
+                           hint="allowed keys: " + ", ".join(keys))
+            break
     if "repeat" in m:
         count = r.scalar(m["repeat"][1], "repeat")
-        if not isinstance(count, int) or count < 1:
-            r.fail(m["repeat"][1], "repeat must be a whole number ≥ 1")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            r.fail(m["repeat"][1], "repeat must be a whole number ≥ 0",
+                   hint="{repeat: 3, layers: [\"(3,256)\"]}; 0 leaves the layers out, as ×0 does")
         if "layers" not in m:
             r.fail(node, "repeat needs `layers:`", hint="{repeat: 3, layers: [\"(3,256)\"]}")
         return Repeat(_layers(r, m["layers"][1]), count, span)

@@ -126,6 +126,20 @@ ERRORS = [
     ("bad padding", "input: 8x8x3\npadding: he2016\nspec: relu\n",
      "error: unknown padding policy 'he2016' (did you mean 'he2015'?)\n  --> net.yaml:2:10\n"
      "  padding: he2016\n           ^~~~~~\n  hint: one of: same, he2015"),
+    ("spec as a list", "input: 8x8x3\nspec: [relu, bn]\n",
+     "error: a spec must be a single value\n  --> net.yaml:2:7\n  spec: [relu, bn]\n        ^~~~~~~~~~\n"
+     "  hint: write the chain as one string (`spec: relu → bn`), or give a list as `layers:`"),
+    ("stage as a mapping", "input: 8x8x3\nstages:\n  1: {a: 1}\n",
+     "error: a spec must be a single value\n  --> net.yaml:3:6\n    1: {a: 1}\n       ^~~~~~\n"
+     "  hint: write the chain as one string (`spec: relu → bn`), or give a list as `layers:`"),
+    ("unknown key in a structural item", "input: 8x8x3\nlayers:\n  - {repeat: 2, layers: [relu], extra: 1}\n",
+     "error: unknown key 'extra' in a repeat: item\n  --> net.yaml:3:33\n"
+     "    - {repeat: 2, layers: [relu], extra: 1}\n                                  ^~~~~\n"
+     "  hint: allowed keys: repeat, layers"),
+    ("repeat not a count", "input: 8x8x3\nlayers:\n  - {repeat: true, layers: [relu]}\n",
+     "error: repeat must be a whole number ≥ 0\n  --> net.yaml:3:14\n"
+     "    - {repeat: true, layers: [relu]}\n               ^~~~\n"
+     "  hint: {repeat: 3, layers: [\"(3,256)\"]}; 0 leaves the layers out, as ×0 does"),
     ("invalid yaml", "input: [8, 8\nspec: relu\n",
      "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
      "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
@@ -169,3 +183,15 @@ def test_variant_vars_do_not_depend_on_file_order():
     d = load_document("input: 8x8x3\nvars: {w: 16}\nvariants:\n  B: {from: A, vars: {w: 64}}\n"
                       "  A: {spec: \"{w}F(3,3)\"}\n", "v.yaml")
     assert d.networks["A"].graph().nodes[0].layer.filters == 16
+
+
+def test_repeat_zero_leaves_layers_out_as_x0_does():
+    text = "input: 8x8x3\nlayers:\n  - {repeat: 0, layers: [\"16F(3,3)\"]}\n  - relu\n"
+    net = next(iter(doc(text).networks.values()))
+    assert [r.kind.value for r in analyze(net.graph()).rows] == ["act"]
+
+
+def test_stage_labels_are_kept_as_written():
+    text = "input: 8x8x3\nstages:\n  true: relu\n  null: bn\n  1.0: relu\n  01: relu\n"
+    net = next(iter(doc(text).networks.values()))
+    assert net.stage_labels == ["true", "null", "1.0", "01"]
