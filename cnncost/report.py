@@ -640,7 +640,7 @@ def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, ev
              f"{c.ratio:.3f}" if human else f"{c.ratio:.6f}", num(c.params), str(c.rf)]
             for i, c in enumerate(cands, 1)]
     title = (f"{net.name or 'network'} stage {info.label}: {info.conv_layers} conv layers, "
-             f"Eq. (1) {humanize(info.complexity)}, params {humanize(info.params)} — "
+             f"Eq. (1) {humanize(info.complexity)}, conv params {humanize(info.params)} — "
              f"{total} of {evaluated:,} candidates within ±{100 * tol:g}%"
              + (f", best {len(cands)} shown" if len(cands) < total else ""))
     if fmt is Format.CSV:
@@ -655,6 +655,7 @@ def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, ev
     from rich.table import Table
     table = Table(box=box.SIMPLE_HEAD, title=title, padding=(0, 1), collapse_padding=True,
                   pad_edge=False, caption="comp. = Eq. (1) relative to the original stage; "
+                  "params = the stage's convolution weights (and biases); "
                   "rf = receptive field at the stage's output")
     for h, a in zip(header, "rlrrrrr"):
         table.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)

@@ -40,9 +40,11 @@ class StageInfo:
     complexity: int  # Eq. (1) of the stage's convolutions
     params: int
     conv_layers: int
-    bias: bool  # whether the stage's convolutions have biases
-    suffix: tuple[str, ...]  # element-wise layers after each conv (e.g. bn, relu)
-    trailing: tuple[str, ...]  # layers after the last conv's suffix (e.g. the pool)
+    bias: bool  # whether the stage's first convolution has a bias (candidates follow it)
+    inner: tuple[str, ...]  # element-wise layers after the first conv (e.g. bn, relu): after
+    #                         every candidate layer but the last
+    last: tuple[str, ...]  # element-wise layers after the last conv: after the last one
+    trailing: tuple[str, ...]  # layers after those (e.g. the pool)
     rf_in: int
     jump_in: int
 
@@ -63,17 +65,24 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
                                 "element-wise layers, then pooling")
     before = net.rows[first - 2] if first > 1 else None
     shape_in = before.output if before else net.input
-    suffix: list[str] = []
-    for r in rows[rows.index(convs[0]) + 1:]:
-        if not isinstance(r.layer, PASSTHROUGH):
-            break
-        suffix.append(format_layer(r.layer))
-    after_last = rows[rows.index(convs[-1]) + 1 + len(suffix):]
+
+    def run_after(conv: LayerCost) -> list[LayerCost]:
+        out = []
+        for r in rows[rows.index(conv) + 1:]:
+            if not isinstance(r.layer, PASSTHROUGH):
+                break
+            out.append(r)
+        return out
+
+    inner, last_run = run_after(convs[0]), run_after(convs[-1])
+    after_last = rows[rows.index(convs[-1]) + 1 + len(last_run):]
     last = convs[-1]
     return StageInfo(
         label, shape_in, (last.output.h, last.output.w), last.output.c,
         sum(r.complexity for r in convs), sum(r.params for r in convs), len(convs),
-        convs[0].layer.bias, tuple(suffix), tuple(format_layer(r.layer) for r in after_last),
+        convs[0].layer.bias, tuple(format_layer(r.layer) for r in inner),
+        tuple(format_layer(r.layer) for r in last_run),
+        tuple(format_layer(r.layer) for r in after_last),
         before.rf if before else 1, before.jump if before else 1)
 
 
@@ -98,15 +107,23 @@ class Candidate:
         return collapse([f"({self.size},{self.width})"] * self.depth + [f"({self.size},{n_out})"])
 
     def stage_text(self, info: StageInfo) -> str:
-        """The replacement stage in the notation, suffix and trailing layers included."""
-        if not info.suffix:
-            body = self.notation(info.n_out)
-        else:
-            tail = " → " + " → ".join(info.suffix)
-            widths = [info.n_out] * self.depth if self.uniform else \
-                [self.width] * self.depth + [info.n_out]
-            body = " → ".join(f"({self.size},{w}){tail}" for w in widths)
-        return " → ".join([body, *info.trailing])
+        """The replacement stage in the notation: each convolution followed by the
+        element-wise layers the original's first one had (the last by the
+        original last one's), bias as the original's, then the trailing layers."""
+        option = "" if info.bias else ",b=0"
+
+        def run(width: int, count: int, suffix: tuple[str, ...]) -> list[str]:
+            if count == 0:
+                return []
+            unit = " → ".join([f"({self.size},{width}{option})", *suffix])
+            if count == 1:
+                return [unit]
+            return [f"[ {unit} ]×{count}" if suffix else f"{unit}×{count}"]
+
+        inner_width = info.n_out if self.uniform else self.width
+        inner_count = self.layers - 1
+        parts = run(inner_width, inner_count, info.inner) + run(info.n_out, 1, info.last)
+        return " → ".join([*parts, *info.trailing])
 
 
 def _maps(info: StageInfo, size: int, count: int, padding: Any) -> tuple[list[int], list[int]]:

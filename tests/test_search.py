@@ -97,6 +97,40 @@ def test_vectorised_equals_scalar(name, stage, data):
     assert stage_info(net, stage).complexity == info.complexity
 
 
+STAGED = """\
+input: 16x16x8
+stages:
+  1: 16F(3,3,b=0) → bn → relu → 16F(3,3,b=0) → bn → 2/2
+  2: 32F(3,3) → relu
+"""
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_emitted_stage_keeps_each_convs_own_layers_and_bias(data):
+    """Inner convolutions get the first's bn → relu, the last keeps its own (bn only),
+    the pool follows once, and b=0 carries over: the rebuilt stage's numbers are the
+    candidate's."""
+    spec = next(iter(load_document(STAGED, "s.yaml").networks.values()))
+    net = analyze(spec.graph())
+    widths = tuple(data.draw(st.lists(st.integers(1, 40), min_size=1, max_size=5, unique=True)))
+    info, cands, _ = replace(net, "1", tolerance=10.0, sizes=(1, 3, 5), depths=(1, 6), widths=widths)
+    assert cands
+    for cand in data.draw(st.lists(st.sampled_from(cands), min_size=1, max_size=4)):
+        rebuilt = analyze(candidate_network(spec, net, info, cand).graph())
+        rows = [r for r in rebuilt.rows if r.stage == "1"]
+        kinds = [r.kind.value for r in rows]
+        assert kinds == ["conv", "bn", "act"] * (cand.layers - 1) + ["conv", "bn", "pool"]
+        convs = [r for r in rows if r.kind.value == "conv"]
+        n = cand.width if not cand.uniform else 16
+        expected = [n] * (cand.layers - 1) + [16]
+        assert [r.output.c for r in convs] == expected
+        assert sum(r.params for r in convs) == sum(  # no biases: s²·c_in·c_out each
+            cand.size ** 2 * c_in * c_out for c_in, c_out in zip([8, *expected], expected))
+        assert sum(r.params for r in convs) == cand.params
+        assert sum(r.complexity for r in convs) == cand.complexity
+
+
 # --- scale and sweep -----------------------------------------------------------
 
 MOBILENET = [  # the MobileNet paper, Tables 6 and 7: (width, resolution) → million mult-adds
@@ -177,3 +211,11 @@ def test_int64_overflow_is_refused():
     with pytest.raises(Exception) as info:
         replace(net, "3", widths=(2**31,))
     assert "overflow 64-bit" in str(info.value)
+
+
+def test_readme_replace_command_lists_b_f_and_g():
+    code, out, _ = run("replace", "he2015-a", "--stage", "3", "--tolerance", "8%", "--sizes", "2,3",
+                       "--depth", "6..9", "--format", "csv")
+    assert code == 0
+    import csv
+    assert set(PAPER) <= {row["notation"] for row in csv.DictReader(out.splitlines())}
