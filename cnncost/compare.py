@@ -75,9 +75,11 @@ class VariantRow:
     def totals(self) -> Totals:
         return self.net.totals
 
-    def relative(self, metric: str) -> float:
+    def relative(self, metric: str) -> float | None:
+        """This row's metric over the baseline's; None when the baseline's is 0
+        (no ratio exists: JSON null, shown as – or an empty CSV cell)."""
         base = getattr(self.baseline, metric)
-        return getattr(self.totals, metric) / base if base else float("nan")
+        return getattr(self.totals, metric) / base if base else None
 
     def stage_notation(self) -> dict[str, str]:
         return {s.name: paper_notation(s.rows) for s in self.net.stages}

@@ -332,10 +332,13 @@ def _comparison_cells(cmp: Any, human: bool) -> tuple[list[str], list[list[str]]
         notes = r.stage_notation()
         by_stage = {s.name: s.totals.complexity for s in r.net.stages}
         t = r.totals
+        rel = r.relative("complexity")
+        missing = "–" if human else ""  # no ratio to a zero baseline; a stage this model lacks
         rows.append([r.name, *(notes.get(s, "") for s in stages), str(t.conv_layers),
                      num(t.params), num(t.macs), num(t.complexity),
-                     f"{r.relative('complexity'):.2f}" if human else f"{r.relative('complexity'):.6f}",
-                     *(num(by_stage.get(s, 0)) for s in cmp.costed_stages)])
+                     missing if rel is None else f"{rel:.2f}" if human else f"{rel:.6f}",
+                     *(num(by_stage[s]) if s in by_stage else missing
+                       for s in cmp.costed_stages)])
     align = "l" + "l" * len(stages) + "r" * (5 + len(cmp.costed_stages))
     return header, rows, align
 

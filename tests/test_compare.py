@@ -108,6 +108,25 @@ def test_compare_any_list_with_baseline():
 
 # --- diff ------------------------------------------------------------------
 
+def test_compare_to_a_zero_baseline_has_no_ratio():
+    """A baseline with no convolutions has no Eq. (1) to divide by: null, never NaN."""
+    specs = ["Input(8,8,3) -> relu", "Input(8,8,3) -> 8F(3,3) -> 2/2 -> 8F(3,3)"]
+    code, out, _ = run("compare", *specs, "--format", "json")
+    assert code == 0
+    data = json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert [v["relative"]["complexity"] for v in data["variants"]] == [None, None]
+    code, out, _ = run("compare", *specs, "--format", "csv")
+    rows = out.splitlines()
+    assert rows[0].split(",")[7] == "relative_complexity"
+    import csv
+    table = list(csv.DictReader(rows))
+    assert [r["relative_complexity"] for r in table] == ["", ""]
+    assert table[0]["complexity_stage_2"] == ""  # the first model has no stage 2, not 0
+    assert table[1]["complexity_stage_2"] == str(8 * 9 * 8 * 4 * 4)
+    code, out, _ = run("compare", *specs, "--format", "markdown")
+    assert "nan" not in out.lower() and "–" in out
+
+
 def test_diff_a_j_changes_stages_3_and_4():
     code, out, _ = run("diff", "he2015-a", "he2015-j", "-f", "json", "--exit-code")
     data = json.loads(out)
