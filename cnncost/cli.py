@@ -240,7 +240,12 @@ def check(spec: str, max_params: str | None, max_macs: str | None, max_complexit
 @click.argument("spec")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: all).")
 def fmt(spec: str, variant: str | None) -> None:
-    """Print the canonical notation of a spec; parsing it gives the same graph.
+    """Print the canonical form of a spec; loading it gives the same networks.
+
+    A network with `same` padding and no stage labels prints as its notation.
+    One with another padding policy or labelled stages, and a variants file,
+    print as YAML whose stages are canonical notation (the notation alone has
+    no padding policy or labels); variants come out in full, `from:` resolved.
 
     \b
     Examples:
@@ -248,10 +253,12 @@ def fmt(spec: str, variant: str | None) -> None:
       cnncost fmt he2015 --variant J
     """
     from .resolve import load, one_network
-    from .yaml_spec import format_network
+    from .yaml_spec import Document, format_document
     doc = load(spec)
-    nets = [one_network(doc, variant)] if variant or not doc.is_variants else list(doc.networks.values())
-    emit("\n".join((f"# {n.name}\n" if doc.is_variants else "") + format_network(n) for n in nets))
+    if variant or (doc.is_variants and len(doc.networks) == 1):
+        net = one_network(doc, variant)
+        doc = Document({net.name: net})
+    emit(format_document(doc))
 
 
 @main.command()

@@ -538,3 +538,54 @@ def format_network(net: NetworkSpec) -> str:
         comment = f"  # stage {label}" if label is not None else ""
         lines.append(f"{prefix}{text}{comment}")
     return "\n".join(lines) + "\n"
+
+
+def needs_yaml(net: NetworkSpec) -> bool:
+    """Whether the notation alone would lose something: a padding policy other
+    than `same`, or stage labels (the notation has neither)."""
+    return net.padding is not Padding.SAME or any(label is not None for label, _ in net.stages)
+
+
+def format_document(doc: Document) -> str:
+    """The canonical form of a document, which loads back to identical networks.
+
+    One network with `same` padding and no stage labels is its notation
+    (:func:`format_network`). Otherwise it is YAML: name, input, padding and the
+    stages (or spec) in canonical notation; a variants file becomes one with
+    every variant written out in full (`from:` resolved, vars substituted).
+    """
+    import json
+    from .notation import format_chain
+
+    def q(text: str) -> str:  # a JSON string is a valid YAML double-quoted scalar
+        return json.dumps(text, ensure_ascii=False)
+
+    def body(net: NetworkSpec, indent: str) -> list[str]:
+        lines = []
+        if net.input is not None:
+            lines.append(f"{indent}input: {net.input.h}x{net.input.w}x{net.input.c}")
+        lines.append(f"{indent}padding: {net.padding.value}")
+        if all(label is not None for label, _ in net.stages):
+            lines.append(f"{indent}stages:")
+            lines += [f"{indent}  {q(str(label))}: {q(format_chain(chain))}"
+                      for label, chain in net.stages]
+        else:  # unlabelled pieces: one chain
+            from .notation import Chain
+            whole = Chain(tuple(item for _, chain in net.stages for item in chain.items))
+            lines.append(f"{indent}spec: {q(format_chain(whole))}")
+        return lines
+
+    if not doc.is_variants:
+        net = next(iter(doc.networks.values()))
+        if not needs_yaml(net):
+            return format_network(net)
+        head = [f"name: {q(net.name)}"] if net.name else []
+        return "\n".join(head + body(net, "")) + "\n"
+    lines = [f"name: {q(doc.name)}"] if doc.name else []
+    lines += [f"baseline: {q(doc.baseline or '')}", "variants:"]
+    for key, net in doc.networks.items():
+        lines.append(f"  {q(key)}:")
+        if net.name != key:
+            lines.append(f"    name: {q(net.name)}")
+        lines += body(net, "    ")
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,8 @@ from cnncost.costs import analyze
 from cnncost.errors import CnnCostError
 from cnncost.notation import parse_spec
 from cnncost.resolve import load
-from cnncost.yaml_spec import format_network
+from cnncost import zoo
+from cnncost.yaml_spec import format_network, load_document
 
 EXAMPLES = Path(__file__).parent.parent / "specs" / "examples"
 
@@ -223,3 +224,31 @@ def test_fmt_command():
     code, out, _ = run("fmt", "Input(224,224,3) -> (7,64)/2 -> 3/3 -> (3,256)x3")
     assert code == 0
     assert out == "Input(224,224,3)\n→ 64F(7,7,s=2) → max-p(3,3,3) → 256F(3,3)×3\n"
+
+
+def _rows(net):
+    return [(r.layer, r.inputs, r.output, r.stage) for r in analyze(net.graph()).rows]
+
+
+@pytest.mark.parametrize("name", zoo.names())
+def test_fmt_of_every_zoo_entry_loads_back_to_the_same_networks(name):
+    """Padding policy, stage labels, variants: the canonical form keeps them all."""
+    doc = load(name)
+    code, out, _ = run("fmt", name)
+    assert code == 0
+    again = load_document(out, "fmt.yaml") if out.lstrip().startswith(("name:", "input:", "baseline:")) \
+        else load(out)
+    assert list(again.networks) == list(doc.networks)
+    for key, net in doc.networks.items():
+        back = again.networks[key]
+        assert back.padding == net.padding and back.input == net.input
+        assert back.stage_labels == net.stage_labels
+        assert _rows(back) == _rows(net)
+
+
+def test_fmt_of_a_he2015_variant_keeps_its_padding():
+    code, out, _ = run("fmt", "he2015", "--variant", "B")
+    assert code == 0 and "padding: he2015" in out
+    stage3 = [r for r in analyze(load_document(out, "b.yaml").networks["B"].graph()).rows
+              if r.stage == "3"]
+    assert [r.output.h for r in stage3] == [17, 18, 17, 18, 17, 18]  # the 2×2 alternation
