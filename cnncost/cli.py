@@ -44,12 +44,43 @@ def spec_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def emit(value: Any) -> None:
-    """The one path to stdout: strings as they are, rich renderables via a Console."""
-    if isinstance(value, str):
-        sys.stdout.write(value)
-        return
-    from rich.console import Console
-    Console(highlight=False).print(value)
+    """The one path to stdout: strings as they are, rich renderables via a Console.
+
+    A reader that went away (`| head`) silences the rest of the output but not
+    the exit status (`check … | head -1` still fails over budget); any other
+    write error (a full disk) is bad-input status 2 with one message."""
+    try:
+        if isinstance(value, str):
+            sys.stdout.write(value)
+        else:
+            from rich.console import Console
+            Console(highlight=False).print(value)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except OSError as e:
+        _silence_stdout()  # so the flush at exit does not fail a second time
+        raise CnnCostError(f"cannot write the output: {e.strerror or e}",
+                           hint="check where stdout goes (a full disk, a closed file)") from None
+
+
+def _silence_stdout() -> None:
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. under a test runner)
+        pass
+
+
+def write_file(path: str, text: str, what: str) -> None:
+    """Write a file the user named; failing is bad input (exit 2), not a traceback."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise CnnCostError(f"cannot write {what} to {path}: {e.strerror or e}",
+                           hint="check that the folder exists and is writable") from None
 
 
 def _overrides(input_shape: str | None, padding: str | None) -> tuple[Any, Any]:
@@ -288,8 +319,7 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
     shape, pad = _overrides(input_shape, padding)
     text = export_torch(one_network(load(spec), variant).graph(shape, pad))
     if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_file(output, text, "the module")
     else:
         emit(text)
 
@@ -396,8 +426,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
                                      _int_list(widths, "--widths") if widths else None)
     shown = cands[:top] if top > 0 else cands
     if emit_variants:
-        with open(emit_variants, "w", encoding="utf-8") as f:
-            f.write(variants_yaml(net_spec, net, info, shown))
+        write_file(emit_variants, variants_yaml(net_spec, net, info, shown), "the variants")
     emit(render_replace(net, info, shown, len(cands), evaluated, tol, Format(fmt)))
 
 

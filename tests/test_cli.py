@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +146,37 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path):
     code, out, _ = run("diff", "he2015-a", "he2015-b", "--format", "csv")
     deltas = [int(row[6]) for row in list(csv.reader(io.StringIO(out)))[1:]]
     assert min(deltas) < 0  # negative numbers stay numbers
+
+
+def test_files_that_cannot_be_written_are_bad_input(tmp_path):
+    pytest.importorskip("torch")
+    missing = tmp_path / "no" / "such"
+    code, out, err = run("export", "--torch", "Input(8,8,3) -> relu", "-o", str(missing / "m.py"))
+    assert code == 2 and err.startswith(f"error: cannot write the module to {missing / 'm.py'}: ")
+    assert "Traceback" not in err and "hint: check that the folder exists" in err
+    code, _, err = run("replace", "he2015-a", "--stage", "3", "--emit-variants", str(missing / "v.yaml"))
+    assert code == 2 and err.startswith("error: cannot write the variants to ")
+
+
+def _cli(*args: str, stdout: Any) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cnncost", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=60)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_on_stdout_is_one_message():
+    with open("/dev/full", "w") as full:
+        done = _cli("analyze", "Input(8,8,3) -> relu", "--format", "csv", stdout=full)
+    assert done.returncode == 2
+    assert done.stderr == ("error: cannot write the output: No space left on device\n"
+                           "  hint: check where stdout goes (a full disk, a closed file)\n")
+
+
+def test_a_closed_pipe_keeps_the_exit_status():
+    """`check … | head -1`: the reader leaves early, the budget verdict stands."""
+    proc = subprocess.Popen([sys.executable, "-m", "cnncost", "check", "resnet50", "--max-params", "1M",
+                             "--format", "markdown"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and b"Traceback" not in err and b"BrokenPipe" not in err
