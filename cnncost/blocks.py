@@ -62,6 +62,8 @@ def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
             tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError:
         raise ValueError("not an expression") from None
+    except (RecursionError, MemoryError):  # e.g. {------…1}: the parser's own stack
+        raise ValueError("the expression is nested too deeply") from None
 
     def ev(node: ast.AST) -> float | int:
         if isinstance(node, ast.Expression):
@@ -117,19 +119,22 @@ class Block:
         names = [p for p, _ in self.params]
         if len(args) > len(names):
             raise CnnCostError(f"block {self.signature} takes {len(names)} arguments, "
-                               f"not {len(args)}", span)
+                               f"not {len(args)}", span, hint=f"call it as {self.signature}")
         env.update(zip(names, args))
         for key, value in kwargs.items():
             if key not in names:
                 raise CnnCostError(f"block {self.signature} has no parameter '{key}'"
-                                   + did_you_mean(key, names), span)
+                                   + did_you_mean(key, names), span,
+                                   hint=f"call it as {self.signature}")
             if key in env:
-                raise CnnCostError(f"block {self.name}: '{key}' is given twice", span)
+                raise CnnCostError(f"block {self.name}: '{key}' is given twice", span,
+                                   hint=f"call it as {self.signature}")
             env[key] = value
         for p, default in self.params:
             if p not in env:
                 if default is None:
-                    raise CnnCostError(f"block {self.signature} needs its argument '{p}'", span)
+                    raise CnnCostError(f"block {self.signature} needs its argument '{p}'", span,
+                                       hint=f"call it as {self.signature}")
                 env[p] = default
         text = substitute(self.source, {**(variables or {}), **env}, f"in block {self.name}: ",
                           self.body)
@@ -143,14 +148,17 @@ def substitute(source: Source, env: dict[str, float | int], what: str = "",
     body = source.text if text is None else text
 
     def one(m: re.Match[str]) -> str:
+        expr = m.group(1) if len(m.group(1)) <= 40 else m.group(1)[:39] + "…"  # as shown
         try:
             value = evaluate(m.group(1), env)
         except ValueError as e:
-            raise CnnCostError(f"{what}{{{m.group(1)}}}: {e}", Span(source, m.start(), m.end()),
+            raise CnnCostError(f"{what}{{{expr}}}: {e}", Span(source, m.start(), m.end()),
                                hint="variables come from YAML `vars:` and block parameters"
-                               if "unknown name" in str(e) else "") from None
+                               if "unknown name" in str(e) else
+                               "write a whole-number expression, e.g. {w*4} or {div(w*0.75, 8)}"
+                               ) from None
         if value != int(value):
-            raise CnnCostError(f"{what}{{{m.group(1)}}} = {value} is not a whole number",
+            raise CnnCostError(f"{what}{{{expr}}} = {value} is not a whole number",
                                Span(source, m.start(), m.end()),
                                hint="round it with int(), round(), ceil() or div()")
         return str(int(value))
@@ -168,7 +176,8 @@ def parse_signature(key: str, body: str, source: Source, span: Span) -> Block:
     for part in filter(None, (p.strip() for p in (m.group(2) or "").split(","))):
         pm = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(-?\d+(?:\.\d+)?))?", part)
         if not pm:
-            raise CnnCostError(f"block parameter '{part}' must be a name or name=number", span)
+            raise CnnCostError(f"block parameter '{part}' must be a name or name=number", span,
+                               hint="write name(param, param=default), e.g. bottleneck(w, s=1)")
         default = pm.group(2)
         params.append((pm.group(1), None if default is None else
                        (float(default) if "." in default else int(default))))

@@ -57,11 +57,12 @@ class CnnCostError(Exception):
     def __str__(self) -> str:
         out = [f"error: {self.message}"]
         span = self.span
-        if span is not None and span.source.text.strip():
+        if span is not None:
             if span.source.name:
                 line, column = span.location()
                 out.append(f"  --> {span.source.name}:{line}:{column}")
-            out.extend(_caret_lines(span))
+            if span.source.text.strip():  # an empty line (the end of a file) has nothing to point at
+                out.extend(_caret_lines(span))
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)

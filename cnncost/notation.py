@@ -145,6 +145,9 @@ class Tokenizer:
         raise CnnCostError(message, Span(self.source, start, end or start + 1), hint)
 
 
+TRAILING_ARROW = "remove the arrow at the end, or add the layer it leads to"
+
+
 def _token_end(text: str, start: int) -> int:
     """End of the word-ish token starting at start (for caret widths)."""
     for kind in ("ARROW", "NAME", "NUMBER", "INT"):
@@ -455,10 +458,13 @@ class Parser:
         shape, shape_span = self.input()
         if shape is not None:
             if t.check("END"):
-                t.fail("expected a layer after the input shape")
+                t.fail("expected a layer after the input shape",
+                       hint="the input alone has no cost: write Input(224,224,3) -> 64F(3,3) -> …")
             if not (t.check("ARROW") or t.check("PLUS")):
                 t.fail("expected an arrow after the input shape", hint="write Input(224,224,3) -> …")
             t.read()
+            if t.check("END"):
+                t.fail("expected a layer after the arrow", hint=TRAILING_ARROW)
         if t.check("END"):
             t.fail("the spec is empty", hint="write layers joined by arrows, e.g. 64F(3,3) -> relu")
         chain = self.chain()
@@ -478,7 +484,7 @@ class Parser:
         t = self.t
         t._skip_ws()
         start = t.pos
-        m = re.compile(r"(\d+)\s*[x×X]\s*(\d+)\s*[x×X]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|$))").match(t.text, start)
+        m = re.compile(r"(\d+)\s*[x×X]\s*(\d+)\s*[x×X]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|#|$))").match(t.text, start)
         if m:
             t.pos = m.end()
             dims = [int(g) for g in m.groups()]
@@ -510,7 +516,7 @@ class Parser:
         while t.check("ARROW") or t.check("PLUS"):
             t.read()
             if t.check("END", peek=True) or t.check("RBRACKET", peek=True) or t.check("PIPE", peek=True):
-                t.fail("expected a layer after the arrow")
+                t.fail("expected a layer after the arrow", hint=TRAILING_ARROW)
             items.append(self.item())
         return Chain(tuple(items))
 
@@ -609,7 +615,7 @@ class Parser:
                 return self._leaf(start, "max-p", {"kh": (n, first), "s": s})
             if t.check("NAME"):
                 word = t.read()
-                if re.fullmatch(r"fc[xX]\d+", word.text):  # 4096fcx2: fc, then ×2
+                if re.fullmatch(r"fc[xX]\d+", word.text, re.IGNORECASE):  # 4096fcx2: fc, then ×2
                     word = Token("NAME", word.text[:2], word.start, word.start + 2)
                     t.pos = word.end
                 low = word.text.lower()
@@ -816,9 +822,10 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
 def _substitute_code(source: Source, variables: dict[str, float | int]) -> str:
     """Replace {expressions} outside # comments, line by line."""
     out = []
-    for line in source.text.split("\n"):
+    for i, line in enumerate(source.text.split("\n")):
         code, hash_, comment = line.partition("#")
-        part = Source(code, source.name, source.line, source.column)
+        part = Source(code, source.name, source.line + i,
+                      source.column if i == 0 else 1 + source.indent)
         out.append((substitute(part, variables) if "{" in code else code) + hash_ + comment)
     return "\n".join(out)
 

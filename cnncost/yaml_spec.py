@@ -217,8 +217,17 @@ def load_document(text: str, filename: str = "<yaml>",
                 if re.search(r":\s*[{\[]", line_text) else
                 "check the indentation and quoting near this position")
         raise CnnCostError(f"this is not valid YAML: {e.problem}", span, hint)
-    except yaml.YAMLError as e:
-        raise CnnCostError(f"this is not valid YAML: {e}")
+    except yaml.reader.ReaderError as e:  # a control character: a position, not a mark
+        pos = min(max(int(e.position), 0), len(text))
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        line = text[start: end if end >= 0 else len(text)]
+        span = Span(Source(line, filename, text.count("\n", 0, pos) + 1, 1), pos - start, pos - start + 1)
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        raise CnnCostError(f"this is not valid YAML: character #x{code:04x} is not allowed",
+                           span, hint="a spec file is UTF-8 text without control characters")
+    except yaml.YAMLError as e:  # no position at all: name the file at least
+        raise CnnCostError(f"{filename}: this is not valid YAML: {e}")
     except RecursionError:
         raise CnnCostError(f"{filename}: the YAML is nested too deeply",
                            hint="flatten the file; a spec needs only a few levels")

@@ -88,6 +88,8 @@ VALID = [
     ("[relu]x2x3", [Activation(Act.RELU)] * 6),
     ("relux3", [Activation(Act.RELU)] * 3),
     ("4096fcx2", [Dense(4096)] * 2),
+    ("4096FCx2", [Dense(4096)] * 2),
+    ("4096FCX2", [Dense(4096)] * 2),
     ("3xrelu", [Activation(Act.RELU)] * 3),
     ("h-swish -> h-sigmoid", [Activation(Act.HSWISH), Activation(Act.HSIGMOID)]),
     ("relu # {not a placeholder}", [Activation(Act.RELU)]),
@@ -120,6 +122,14 @@ def test_input_forms():
     assert parse_spec("224X224X3 -> relu").input == Shape(224, 224, 3)
     assert parse_spec("input( 32 , 16 , 1 ) => relu").input == Shape(32, 16, 1)
     assert parse_spec("relu").input is None
+    assert parse_spec("8x8x3  # the input\n-> relu").input == Shape(8, 8, 3)
+    assert parse_spec("8x8x3#input\n-> relu").input == Shape(8, 8, 3)
+
+
+def test_a_deeply_nested_placeholder_is_an_error_not_a_crash():
+    with pytest.raises(CnnCostError) as info:
+        parse_spec("Input(8,8,3) -> {" + "-" * 100_000 + "1}F(3,3)")
+    assert info.value.message == "{" + "-" * 39 + "…}: the expression is nested too deeply"
 
 
 def test_repeats_do_not_share_weights_but_are_separate_nodes():

@@ -140,6 +140,19 @@ ERRORS = [
      "error: repeat must be a whole number ≥ 0\n  --> net.yaml:3:14\n"
      "    - {repeat: true, layers: [relu]}\n               ^~~~\n"
      "  hint: {repeat: 3, layers: [\"(3,256)\"]}; 0 leaves the layers out, as ×0 does"),
+    ("invalid yaml at the end", "input: [8, 8",
+     "error: this is not valid YAML: expected ',' or ']', but got '<stream end>'\n  --> net.yaml:1:13\n"
+     "  input: [8, 8\n              ^\n"
+     "  hint: a value that starts with { or [ is YAML syntax: put the spec in quotes"),
+    ("invalid yaml after the last line", "input: 8x8x3\nspec: \"relu\n",
+     "error: this is not valid YAML: found unexpected end of stream\n  --> net.yaml:3:1\n"
+     "  hint: check the indentation and quoting near this position"),
+    ("control character", "input: 8x8x3\nspec: relu\x07\n",
+     "error: this is not valid YAML: character #x0007 is not allowed\n  --> net.yaml:2:11\n"
+     "  spec: relu\x07\n            ^\n  hint: a spec file is UTF-8 text without control characters"),
+    ("placeholder error on a later line", "input: 8x8x3\nvars: {w: 2}\nspec: |\n  8F(3,3)\n  -> {w*}F(3,3)\n",
+     "error: {w*}: not an expression\n  --> net.yaml:5:6\n  -> {w*}F(3,3)\n     ^~~~\n"
+     "  hint: write a whole-number expression, e.g. {w*4} or {div(w*0.75, 8)}"),
     ("invalid yaml", "input: [8, 8\nspec: relu\n",
      "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
      "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
