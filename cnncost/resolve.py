@@ -32,14 +32,19 @@ def load(ref: str, overrides: dict[str, float | int] | None = None) -> Document:
         net = one_network(doc, variant)
         return Document({name: _renamed(net, name)}, None, name, False)
     path = Path(ref)
-    looks_like_path = ref.lower().endswith(SPEC_SUFFIXES) or ref.endswith(("/", "\\"))
+    # A path is explicit when it has a separator or a spec file's suffix; then it
+    # must exist. A bare word is a file only if such a file exists (a folder
+    # named `gap` does not hide the layer). Text with arrows or brackets that
+    # names nothing on disk is notation ("relu -> 3/" is a bad spec, not a path).
+    explicit = ref.lower().endswith(SPEC_SUFFIXES) or "/" in ref or "\\" in ref
+    notation = "->" in ref or any(ch in ref for ch in "→⟶()[]|")
     try:
-        exists = path.exists()
+        is_file, is_dir = path.is_file(), path.is_dir()
     except (OSError, ValueError):
-        exists = False
-    if exists:
+        is_file = is_dir = False
+    if is_file or (is_dir and explicit):
         return load_file(path, overrides=overrides)
-    if looks_like_path:
+    if explicit and not notation:
         raise CnnCostError(f"no such file: {ref}",
                            hint="give a spec file, a built-in name (see `cnncost zoo`) or spec text")
     if overrides:

@@ -180,3 +180,19 @@ def test_a_closed_pipe_keeps_the_exit_status():
     proc.stdout.close()  # the reader is gone before anything is written
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_how_a_spec_argument_is_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gap").mkdir()  # a folder named like a layer does not hide it
+    code, out, _ = run("analyze", "gap", "--input", "8x8x3", "--format", "csv")
+    assert code == 0 and out.splitlines()[1].startswith("1,pool1,global_pool,")
+    code, _, err = run("analyze", "./gap")  # an explicit path to a folder
+    assert code == 2 and err.startswith("error: ./gap is a directory")
+    code, _, err = run("analyze", "relu -> 3/", "--input", "8x8x3")  # notation, not a path
+    assert code == 2 and err.startswith("error: expected the pooling stride after '/'")
+    code, _, err = run("analyze", "nets/x.yaml")
+    assert code == 2 and err.startswith("error: no such file: nets/x.yaml")
+    (tmp_path / "mynet").write_text("Input(8,8,3) -> 4F(1,1)\n")  # a bare file name
+    code, out, _ = run("analyze", "mynet", "--format", "json")
+    assert code == 0 and json.loads(out)["totals"]["params"] == 3 * 4 + 4
