@@ -43,7 +43,7 @@ def load(ref: str, overrides: dict[str, float | int] | None = None) -> Document:
     except (OSError, ValueError):
         is_file = is_dir = False
     if is_file or (is_dir and explicit):
-        return load_file(path, overrides=overrides)
+        return load_file(path, display=ref, overrides=overrides)  # named as the user wrote it
     if explicit and not notation:
         raise CnnCostError(f"no such file: {ref}",
                            hint="give a spec file, a built-in name (see `cnncost zoo`) or spec text")
