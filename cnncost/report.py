@@ -41,7 +41,10 @@ def humanize(n: int) -> str:
     while exp < len(_UNITS) - 1 and a >= 1000 ** (exp + 2):
         exp += 1
     v = a / 1000 ** (exp + 1)
-    text = f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+    for decimals, limit in ((2, 10), (1, 100), (0, 1000)):  # 9999 → 10.0K, not 10.00K
+        text = f"{v:.{decimals}f}"
+        if float(text) < limit:
+            break
     if text == "1000" and exp < len(_UNITS) - 1:  # 999.6K shows as 1.00M
         text, exp = "1.00", exp + 1
     return f"{sign}{text}{_UNITS[exp]}"
