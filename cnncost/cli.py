@@ -365,23 +365,31 @@ def zoo_entries() -> list[tuple[str, Any, Any]]:
 
 
 def _number_list(text: str, what: str, cast: Callable[[str], Any], example: str) -> tuple[Any, ...]:
-    """'1,2,3' → (1, 2, 3): positive numbers, or one clear error."""
+    """'1,2,3' → (1, 2, 3): positive finite numbers, or one clear error."""
+    import math
     try:
         values = tuple(cast(x) for x in text.split(",") if x.strip())
     except ValueError:
         values = ()
-    if not values or min(values) <= 0:
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
         kind = "whole numbers" if cast is int else "numbers"
         raise CnnCostError(f"{what}: '{text}' is not a list of positive {kind}", hint=f"e.g. {example}")
     return values
 
 
-def _int_list(text: str, what: str) -> tuple[int, ...]:
-    return _number_list(text, what, int, "1,2,3,5,7")
+def _int_list(text: str, what: str, example: str) -> tuple[int, ...]:
+    return _number_list(text, what, int, example)
 
 
-def _float_list(text: str, what: str) -> tuple[float, ...]:
-    return _number_list(text, what, float, "0.25,0.5,1.0")
+def _float_list(text: str, what: str, example: str) -> tuple[float, ...]:
+    return _number_list(text, what, float, example)
+
+
+def _positive(value: float | None, what: str, example: str) -> None:
+    """A multiplier or size that must be a positive finite number."""
+    import math
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise CnnCostError(f"{what} must be a positive number, not {value:g}", hint=f"e.g. {what} {example}")
 
 
 @main.command(name="replace")
@@ -421,9 +429,9 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     net_spec = one_network(load(spec))
     net = analyze(net_spec.graph(shape, pad))
     tol = parse_percent(tolerance, "--tolerance") / 100
-    info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes"),
+    info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes", "1,2,3,5,7"),
                                      (int(m.group(1)), int(m.group(2))),
-                                     _int_list(widths, "--widths") if widths else None)
+                                     _int_list(widths, "--widths", "64,128,256") if widths else None)
     shown = cands[:top] if top > 0 else cands
     if emit_variants:
         write_file(emit_variants, variants_yaml(net_spec, net, info, shown), "the variants")
@@ -432,8 +440,8 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
 
 @main.command()
 @click.argument("spec")
-@click.option("--width", type=float, default=None, help="Width multiplier α (the spec's `width` var).")
-@click.option("--depth", type=float, default=None, help="Depth multiplier β (the spec's `depth` var).")
+@click.option("--width", type=float, default=None, help="Width multiplier w (the spec's `width` var).")
+@click.option("--depth", type=float, default=None, help="Depth multiplier d (the spec's `depth` var).")
 @click.option("--resolution", type=int, default=None, help="Input size R (R×R).")
 @click.option("--phi", type=float, default=None, help="EfficientNet compound coefficient φ.")
 @click.option("--alpha", type=float, default=1.2, show_default=True, help="Depth base α (with --phi).")
@@ -456,6 +464,12 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
     from .report import Format, render_analysis
     from .resolve import load
     from .search import compound, scaled
+    for value, what, example in ((width, "--width", "0.5"), (depth, "--depth", "1.2"),
+                                 (resolution, "--resolution", "160"), (alpha, "--alpha", "1.2"),
+                                 (beta, "--beta", "1.1"), (gamma, "--gamma", "1.15")):
+        _positive(value, what, example)
+    if phi is not None and not -10 <= phi <= 10:
+        raise CnnCostError(f"--phi {phi:g} is outside -10..10", hint="EfficientNet-B1…B7 are φ = 1…7")
     if phi is not None:
         if width is not None or depth is not None or resolution is not None:
             raise CnnCostError("--phi sets width, depth and resolution; give it alone")
@@ -484,8 +498,8 @@ def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | No
     from .report import Format, render_sweep
     from .resolve import load
     from .search import scaled, largest_width
-    ws = _float_list(widths, "--width")
-    rs = _int_list(resolutions, "--resolution") if resolutions else (scaled(load, spec).input.h,)
+    ws = _float_list(widths, "--width", "0.25,0.5,0.75,1.0")
+    rs = _int_list(resolutions, "--resolution", "128,160,192,224") if resolutions else (scaled(load, spec).input.h,)
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
         found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r), budget)) for r in rs]
@@ -499,5 +513,6 @@ def with_progress(items: Any, total: int) -> Any:
     """A rich progress bar on stderr for long sweeps, only on a terminal."""
     if total < 50 or not sys.stderr.isatty():
         return items
+    from rich.console import Console
     from rich.progress import track
-    return track(items, description="sweeping", console=None, transient=True)
+    return track(items, description="sweeping", console=Console(stderr=True), transient=True)

@@ -273,6 +273,8 @@ def scaled(load_fn: Any, ref: str, width: float | None = None, depth: float | No
         if shape is None:
             raise CnnCostError("--resolution needs a spec with an input shape")
         shape = Shape(resolution, resolution, shape.c)
+        # --resolution means to change the input, even one written as Input(...)
+        spec = dc_replace(spec, input_in_text=False)
     return analyze(spec.graph(shape))
 
 

@@ -219,3 +219,46 @@ def test_readme_replace_command_lists_b_f_and_g():
     assert code == 0
     import csv
     assert set(PAPER) <= {row["notation"] for row in csv.DictReader(out.splitlines())}
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--width", "0"], "error: --width must be a positive number, not 0\n  hint: e.g. --width 0.5\n"),
+    (["--width", "nan"], "error: --width must be a positive number, not nan\n  hint: e.g. --width 0.5\n"),
+    (["--depth", "-1"], "error: --depth must be a positive number, not -1\n  hint: e.g. --depth 1.2\n"),
+    (["--resolution", "0"],
+     "error: --resolution must be a positive number, not 0\n  hint: e.g. --resolution 160\n"),
+    (["--phi", "1000"], "error: --phi 1000 is outside -10..10\n  hint: EfficientNet-B1…B7 are φ = 1…7\n"),
+])
+def test_scale_rejects_meaningless_multipliers(args, message):
+    code, _, err = run("scale", "efficientnet_b0", *args)
+    assert code == 2 and err == message
+
+
+def test_sweep_lists_are_checked_with_their_own_example():
+    code, _, err = run("sweep", "mobilenet_v1", "--resolution", "0")
+    assert code == 2 and err.endswith("hint: e.g. 128,160,192,224\n")
+    code, _, err = run("sweep", "mobilenet_v1", "--width", "0.5,inf")
+    assert code == 2 and err.startswith("error: --width: '0.5,inf' is not a list of positive numbers")
+
+
+def test_resolution_replaces_an_input_written_in_the_spec():
+    code, out, _ = run("scale", "Input(8,8,3) -> 4F(3,3)", "--resolution", "5", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["totals"]["macs"] == 5 * 5 * 4 * 3 * 3 * 3
+
+
+def test_the_sweep_progress_bar_goes_to_stderr(monkeypatch, capsys):
+    import io
+    import sys
+
+    from cnncost.cli import with_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert list(with_progress(range(60), 60)) == list(range(60))
+    assert capsys.readouterr().out == ""
+    assert "sweeping" in err.getvalue()
