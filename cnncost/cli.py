@@ -54,7 +54,7 @@ def emit(value: Any) -> None:
             sys.stdout.write(value)
         else:
             from rich.console import Console
-            Console(highlight=False).print(value)
+            Console(highlight=False, markup=False).print(value)  # user text is never markup
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()

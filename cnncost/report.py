@@ -143,7 +143,7 @@ def md_table(header: list[str], rows: list[list[str]], align: str) -> str:
     def esc(c: str) -> str:
         return c.replace("|", "\\|")
     sep = ["---:" if a == "r" else ":---" for a in align]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"]
+    lines = ["| " + " | ".join(esc(h) for h in header) + " |", "| " + " | ".join(sep) + " |"]
     lines += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
@@ -527,7 +527,8 @@ def render_check(c: Any, fmt: Format) -> Any:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["status", "metric", "value", "limit", "rule", "margin"])
         for lim, cells in zip(c.limits, _limit_cells(c, human=False)):
-            w.writerow([*cells[:5], lim.margin])
+            rule = cells[4] if lim.rule.startswith("--max-") else safe_cell(cells[4])  # a name
+            w.writerow([*cells[:4], rule, lim.margin])
         return buf.getvalue()
     cells = _limit_cells(c, human=True)
     verdict = "✅ within budget" if c.ok else "❌ over budget"

@@ -196,3 +196,32 @@ def test_how_a_spec_argument_is_resolved(tmp_path, monkeypatch):
     (tmp_path / "mynet").write_text("Input(8,8,3) -> 4F(1,1)\n")  # a bare file name
     code, out, _ = run("analyze", "mynet", "--format", "json")
     assert code == 0 and json.loads(out)["totals"]["params"] == 3 * 4 + 4
+
+
+HOSTILE = "=cmd|x[/][red]"  # a formula, a markdown pipe and rich markup at once
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown", "json"])
+@pytest.mark.parametrize("command", [
+    ["analyze", "{f}"], ["analyze", "{f}", "--stages"], ["compare", "{f}", "Input(8,8,3) -> relu"],
+    ["diff", "{f}", "Input(8,8,3) -> relu"], ["check", "Input(8,8,3) -> 8F(1,1)", "--baseline", "{f}"],
+])
+def test_user_names_are_shown_as_text_in_every_format(tmp_path, command, fmt):
+    path = tmp_path / "n.yaml"
+    path.write_text(f'name: "{HOSTILE}"\ninput: 8x8x3\nstages:\n  "{HOSTILE}": 8F(3,3) -> relu\n')
+    code, out, err = run(*[a.replace("{f}", str(path)) for a in command], "--format", fmt)
+    assert code in (0, 1) and err == ""
+    if fmt == "table":
+        assert "x[/][red]" in out  # markup shown, not applied
+    if fmt == "csv":
+        cells = [c for row in csv.reader(io.StringIO(out)) for c in row]
+        assert any(c.startswith("'" + HOSTILE) for c in cells)
+        assert not any(c.startswith(HOSTILE) for c in cells)
+    if fmt == "markdown":  # a pipe in a name does not split a cell: every row has the header's
+        import re
+        for table in re.findall(r"(?:^\|.*\n)+", out, re.M):
+            counts = {len(re.findall(r"(?<!\\)\|", line)) for line in table.splitlines()}
+            assert len(counts) == 1
+        assert "=cmd" in out
+    if fmt == "json":
+        assert HOSTILE in json.loads(out).__repr__() or HOSTILE in out
