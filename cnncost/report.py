@@ -581,7 +581,9 @@ def zoo_rows(entries: list[tuple[str, Any, NetworkCost]]) -> list[dict[str, Any]
                                "published_params": ref.get("params", ""),
                                "published_macs": ref.get("macs", ""),
                                "reference": ref.get("source", "")}
-        row["agrees"] = all(matches_published(row[k], ref[k]) for k in ("params", "macs") if k in ref)
+        published = [k for k in ("params", "macs") if k in ref]
+        # None (JSON null, an empty CSV cell) when there is nothing published to agree with
+        row["agrees"] = all(matches_published(row[k], ref[k]) for k in published) if published else None
         rows.append(row)
     return rows
 
@@ -598,7 +600,7 @@ def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
         for r in rows:
             w.writerow([r["name"], safe_cell(r["source"]), "x".join(map(str, r["input"])),
                         r["params"], r["macs"], r["published_params"], r["published_macs"],
-                        safe_cell(r["reference"]), int(r["agrees"])])
+                        safe_cell(r["reference"]), "" if r["agrees"] is None else int(r["agrees"])])
         return buf.getvalue()
     header = ["name", "input", "params", "MACs", "published", "source"]
     cells = [[r["name"], "x".join(map(str, r["input"])), humanize(r["params"]), humanize(r["macs"]),
