@@ -367,6 +367,8 @@ ACT_WORDS: dict[str, Act] = {
     "h-sigmoid": Act.HSIGMOID, "softmax": Act.SOFTMAX,
 }
 
+_ACTS = {fn: _act(fn) for fn in Act}
+
 # Every named layer, once. Aliases map to the same Sig object.
 _CONV = Sig(("n", "kh", "kw", "c_in"), ("s", "p", "g", "d", "b"), _conv, "64F(7,7,3,s=2)",
             "n filters of kh×kw over c_in channels; also (s,n)/k and c_in*kh*kw*n")
@@ -401,19 +403,7 @@ LAYERS: dict[str, Sig] = {
                lambda a: SPP(a.levels()), "spp(6,3,2,1)",
                "spatial pyramid max pooling, n×n bins per level, flattened"),
     "fc": _FC,
-    "relu": _act(Act.RELU),
-    "relu6": _act(Act.RELU6),
-    "sigmoid": _act(Act.SIGMOID),
-    "tanh": _act(Act.TANH),
-    "swish": _act(Act.SWISH),
-    "silu": _act(Act.SWISH),
-    "hswish": _act(Act.HSWISH),
-    "hardswish": _act(Act.HSWISH),
-    "h-swish": _act(Act.HSWISH),
-    "hsigmoid": _act(Act.HSIGMOID),
-    "h-sigmoid": _act(Act.HSIGMOID),
-    "hardsigmoid": _act(Act.HSIGMOID),
-    "softmax": _act(Act.SOFTMAX),
+    **{word: _ACTS[fn] for word, fn in ACT_WORDS.items()},  # aliases share one Sig
     "bn": Sig((), (), lambda a: BatchNorm(), "bn", "batch normalisation (γ, β per channel)"),
     "lrn": Sig(("size",), (), lambda a: LRN(size=a.int("size", 5)), "lrn(5)",
                "local response normalisation across `size` channels"),

@@ -177,3 +177,11 @@ def test_row_names_do_not_collide():
     from cnncost.costs import analyze
     names = [r.name for r in analyze(parse_spec("relu×6 → relu6 → relu6", input=Shape(2, 2, 1))).rows]
     assert names == ["relu1", "relu2", "relu3", "relu4", "relu5", "relu6", "relu6_1", "relu6_2"]
+
+
+def test_layers_lists_each_layer_once_with_its_aliases():
+    from cnncost.report import layers_rows
+    names = [r[0] for r in layers_rows()]
+    assert "hswish / hardswish / h-swish" in names and "swish / silu" in names
+    flat = [n for row in names for n in row.split(" / ")]
+    assert len(flat) == len(set(flat))
