@@ -86,7 +86,7 @@ def write_file(path: str, text: str, what: str) -> None:
 def _overrides(input_shape: str | None, padding: str | None) -> tuple[Any, Any]:
     from .model import Padding
     from .notation import parse_shape
-    return (parse_shape(input_shape) if input_shape else None,
+    return (parse_shape(input_shape, "--input") if input_shape is not None else None,
             Padding(padding) if padding else None)
 
 
@@ -326,8 +326,9 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
 
 @main.command(name="zoo")
 @click.argument("name", required=False)
-@output_options
-def zoo_command(name: str | None, fmt: str) -> None:
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Format of the list (default table); csv and json carry exact integers.")
+def zoo_command(name: str | None, fmt: str | None) -> None:
     """List every built-in spec — its source, input, params and MACs beside the
     published figures — or print one spec's file.
 
@@ -340,6 +341,10 @@ def zoo_command(name: str | None, fmt: str) -> None:
     from . import zoo
     from .report import Format, render_zoo
     if name:
+        if fmt is not None:
+            raise CnnCostError(f"`cnncost zoo {name}` prints the spec file; --format is for the list",
+                               hint=f"cnncost zoo --format {fmt} lists every entry; "
+                                    f"cnncost analyze {name} --format {fmt} gives its costs")
         found = zoo.find(name)
         if found is None:
             from .errors import did_you_mean
@@ -347,7 +352,7 @@ def zoo_command(name: str | None, fmt: str) -> None:
                                hint="`cnncost zoo` lists them")
         emit(found[0].read_text(encoding="utf-8"))
         return
-    emit(render_zoo(zoo_entries(), Format(fmt)))
+    emit(render_zoo(zoo_entries(), Format(fmt or "table")))
 
 
 def zoo_entries() -> list[tuple[str, Any, Any]]:

@@ -913,12 +913,14 @@ def parse_spec(text: str, input: Shape | None = None, padding: Padding | str = P
     return lower(parsed, name, Padding(padding), input)
 
 
-def parse_shape(text: str) -> Shape:
-    """'224x224x3' (or 224,224,3) → Shape; a CnnCostError otherwise."""
+def parse_shape(text: str, what: str = "") -> Shape:
+    """'224x224x3' (or 224,224,3) → Shape; a CnnCostError otherwise.
+    `what` names where the text came from (e.g. "--input") in messages."""
     m = re.fullmatch(r"\s*(\d+)\s*[x×X,]\s*(\d+)\s*[x×X,]\s*(\d+)\s*", text)
     src = Source(text)
     if not m:
-        raise CnnCostError(f"'{text}' is not an input shape", Span(src, 0, max(1, len(text))),
+        shown = f"{what} '{text}'" if what else f"'{text}'"
+        raise CnnCostError(f"{shown} is not an input shape", Span(src, 0, max(1, len(text))),
                            hint="write height x width x channels, e.g. 224x224x3")
     dims = [int(g) for g in m.groups()]
     if min(dims) < 1:

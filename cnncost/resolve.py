@@ -100,6 +100,9 @@ def _renamed(net: NetworkSpec, name: str) -> NetworkSpec:
 def one_network(doc: Document, variant: str | None = None) -> NetworkSpec:
     """The network to analyse: the only one, the named variant, or the baseline."""
     if variant is not None:
+        if not doc.is_variants:
+            raise CnnCostError(f"--variant {variant}: {doc.name or 'this spec'} is one network, "
+                               "not a variants file", hint="drop --variant")
         for key, net in doc.networks.items():
             if key.lower() == variant.lower():
                 return net

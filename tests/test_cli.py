@@ -225,3 +225,18 @@ def test_user_names_are_shown_as_text_in_every_format(tmp_path, command, fmt):
         assert "=cmd" in out
     if fmt == "json":
         assert HOSTILE in json.loads(out).__repr__() or HOSTILE in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["analyze", "relu", "--input", ""],
+     "error: --input '' is not an input shape\n  hint: write height x width x channels, e.g. 224x224x3\n"),
+    (["analyze", "resnet18", "--variant", "x"],
+     "error: --variant x: resnet18 is one network, not a variants file\n  hint: drop --variant\n"),
+    (["zoo", "resnet18", "--format", "json"],
+     "error: `cnncost zoo resnet18` prints the spec file; --format is for the list\n"
+     "  hint: cnncost zoo --format json lists every entry; cnncost analyze resnet18 --format json "
+     "gives its costs\n"),
+])
+def test_usage_mistakes_get_a_message_and_a_hint(args, message):
+    code, out, err = run(*args)
+    assert (code, out, err) == (2, "", message)
