@@ -8,11 +8,10 @@ rich is imported only by the table renderer, so JSON output starts fast.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .costs import LayerCost, NetworkCost, StageCost, Totals
@@ -111,27 +110,35 @@ def to_json(data: Any) -> str:
 # ---------------------------------------------------------------------------
 # CSV
 
+def csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows → CSV text with \\n line ends (csv is imported only when CSV is asked for)."""
+    import csv
+    import io
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
 CSV_COLUMNS = ("index", "name", "kind", "stage", "notation", "out_h", "out_w", "out_c", "params",
                "macs", "flops", "complexity", "activations", "ops", "rf", "jump")
 
 
 def analysis_csv(net: NetworkCost, stages: bool = False) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    out: list[Sequence[Any]] = []
     if stages:
-        w.writerow(("stage", "out_h", "out_w", "out_c", "layers", "params", "macs", "flops",
+        out.append(("stage", "out_h", "out_w", "out_c", "layers", "params", "macs", "flops",
                     "complexity", "activations", "ops", "conv_layers"))
         for s in net.stages:
             t = s.totals
-            w.writerow((safe_cell(s.name), *shape_list(s.output), len(s.rows), t.params, t.macs,
+            out.append((safe_cell(s.name), *shape_list(s.output), len(s.rows), t.params, t.macs,
                         t.flops, t.complexity, t.activations, t.ops, t.conv_layers))
-        return buf.getvalue()
-    w.writerow(CSV_COLUMNS)
+        return csv_text(out)
+    out.append(CSV_COLUMNS)
     for r in net.rows:
-        w.writerow((r.index, safe_cell(r.name), r.kind.value, safe_cell(r.stage),
+        out.append((r.index, safe_cell(r.name), r.kind.value, safe_cell(r.stage),
                     safe_cell(layer_notation(r)), *shape_list(r.output), r.params, r.macs,
                     r.flops, r.complexity, r.activations, r.ops, r.rf, r.jump))
-    return buf.getvalue()
+    return csv_text(out)
 
 
 # ---------------------------------------------------------------------------
@@ -284,9 +291,7 @@ def render_layers(fmt: Format) -> Any:
     if fmt is Format.JSON:
         return to_json([dict(zip(header, r)) for r in rows])
     if fmt is Format.CSV:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
-        return buf.getvalue()
+        return csv_text([header, *rows])
     if fmt is Format.MARKDOWN:
         return md_table(header, [[f"`{c}`" if i in (0, 2) else c for i, c in enumerate(r)]
                                  for r in rows], "llll")
@@ -354,11 +359,7 @@ def render_comparison(cmp: Any, fmt: Format) -> Any:
         header = [h.replace("Eq. (1)", "complexity").replace("Eq.(1) ", "complexity_stage_")
                   .replace("stage ", "layers_stage_").replace("comp.", "relative_complexity")
                   for h in header]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(header)
-        w.writerows([[safe_cell(c) for c in r] for r in rows])
-        return buf.getvalue()
+        return csv_text([header, *([safe_cell(c) for c in r] for r in rows)])
     header, rows, align = _comparison_cells(cmp, human=True)
     shared = [s for s in cmp.stage_names if s not in cmp.varying_stages]
     note = (f"comp. = Eq. (1) complexity relative to {cmp.baseline}; depth = conv layers"
@@ -441,14 +442,10 @@ def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
     header = ["", "stage", d.a.name or "A", d.b.name or "B", "output A", "output B",
               "Δparams", "ΔMACs", "ΔEq. (1)"]
     if fmt is Format.CSV:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["change", "stage", "a", "b", "output_a", "output_b", "delta_params",
-                    "delta_macs", "delta_complexity"])
-        for r, c in zip(rows, cells):
-            w.writerow([r.change.name.lower(), *(safe_cell(x) for x in c[1:6]),
-                        *(r.delta(m) for m in DIFF_METRICS)])
-        return buf.getvalue()
+        return csv_text([["change", "stage", "a", "b", "output_a", "output_b", "delta_params",
+                          "delta_macs", "delta_complexity"],
+                         *([r.change.name.lower(), *(safe_cell(x) for x in c[1:6]),
+                            *(r.delta(m) for m in DIFF_METRICS)] for r, c in zip(rows, cells))])
     stage_rows = [[s, *(signed(d.stage_delta(s, m)) for m in DIFF_METRICS)] for s in d.stages]
     totals = [[m, humanize(getattr(d.a.totals, m)), humanize(getattr(d.b.totals, m)),
                signed(d.total_delta(m)), _pct(getattr(d.a.totals, m), getattr(d.b.totals, m))]
@@ -523,13 +520,11 @@ def render_check(c: Any, fmt: Format) -> Any:
     if fmt is Format.JSON:
         return to_json(check_dict(c))
     if fmt is Format.CSV:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["status", "metric", "value", "limit", "rule", "margin"])
+        out: list[Sequence[Any]] = [["status", "metric", "value", "limit", "rule", "margin"]]
         for lim, cells in zip(c.limits, _limit_cells(c, human=False)):
             rule = cells[4] if lim.rule.startswith("--max-") else safe_cell(cells[4])  # a name
-            w.writerow([*cells[:4], rule, lim.margin])
-        return buf.getvalue()
+            out.append([*cells[:4], rule, lim.margin])
+        return csv_text(out)
     cells = _limit_cells(c, human=True)
     verdict = "✅ within budget" if c.ok else "❌ over budget"
     failed = [lim.metric for lim in c.limits if not lim.ok]
@@ -593,15 +588,13 @@ def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
     if fmt is Format.JSON:
         return to_json({"schema": JSON_SCHEMA_VERSION, "specs": rows})
     if fmt is Format.CSV:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["name", "source", "input", "params", "macs", "published_params",
-                    "published_macs", "reference", "agrees"])
+        out: list[Sequence[Any]] = [["name", "source", "input", "params", "macs",
+                                     "published_params", "published_macs", "reference", "agrees"]]
         for r in rows:
-            w.writerow([r["name"], safe_cell(r["source"]), "x".join(map(str, r["input"])),
+            out.append([r["name"], safe_cell(r["source"]), "x".join(map(str, r["input"])),
                         r["params"], r["macs"], r["published_params"], r["published_macs"],
                         safe_cell(r["reference"]), "" if r["agrees"] is None else int(r["agrees"])])
-        return buf.getvalue()
+        return csv_text(out)
     header = ["name", "input", "params", "MACs", "published", "source"]
     cells = [[r["name"], "x".join(map(str, r["input"])), humanize(r["params"]), humanize(r["macs"]),
               " / ".join(x for x in (r["published_params"], r["published_macs"]) if x)
@@ -653,11 +646,7 @@ def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, ev
              f"{total} of {evaluated:,} candidates within ±{100 * tol:g}%"
              + (f", best {len(cands)} shown" if len(cands) < total else ""))
     if fmt is Format.CSV:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["rank", "notation", "layers", "complexity", "ratio", "params", "rf"])
-        w.writerows(rows)
-        return buf.getvalue()
+        return csv_text([["rank", "notation", "layers", "complexity", "ratio", "params", "rf"], *rows])
     if fmt is Format.MARKDOWN:
         return f"### {title}\n\n" + md_table(header, rows, "rlrrrrr")
     from rich import box
@@ -695,19 +684,14 @@ def render_sweep(grid: Any, found: Any, budget: int | None, fmt: Format) -> Any:
         if fmt is Format.JSON:
             return to_json({"schema": JSON_SCHEMA_VERSION, "grid": data})
         if fmt is Format.CSV:
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow(["width", "resolution", "params", "macs"])
-            w.writerows([[d["width"], d["resolution"], d["params"], d["macs"]] for d in data])
-            return buf.getvalue()
+            return csv_text([["width", "resolution", "params", "macs"],
+                             *([d["width"], d["resolution"], d["params"], d["macs"]] for d in data)])
         header = ["width", "params", *(f"MACs @{r}" for r in resolutions)]
         rows = [[f"{w:g}", humanize(row[0].totals.params), *(humanize(c.totals.macs) for c in row)]
                 for w, row in zip(widths, cells)]
         title = "params and MACs by width multiplier and resolution"
     if fmt is Format.CSV:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
-        return buf.getvalue()
+        return csv_text([header, *rows])
     if fmt is Format.MARKDOWN:
         return f"### {title}\n\n" + md_table(header, rows, "r" * len(header))
     from rich import box
