@@ -4,11 +4,38 @@
     >>> net = analyze(parse_spec("Input(32,32,3) -> 16F(3,3) -> relu -> gap -> 10fc"))
     >>> net.totals.params, net.totals.macs
     (618, 442528)
+
+The names below are imported on first use (PEP 562), so `import cnncost` and
+`cnncost --help` load nothing they do not need.
 """
 
-from .costs import analyze
-from .errors import CnnCostError
-from .notation import parse_spec
-from .resolve import load as load_spec
+from __future__ import annotations
 
-__all__ = ["analyze", "parse_spec", "load_spec", "CnnCostError"]
+from typing import Any
+
+_EXPORTS = {
+    "analyze": ("costs", "analyze"),  # Graph → NetworkCost (rows, stages, totals)
+    "parse_spec": ("notation", "parse_spec"),  # notation text → Graph
+    "load_spec": ("resolve", "load"),  # a zoo name, a file or text → Document
+    "one_network": ("resolve", "one_network"),  # Document (+ variant) → NetworkSpec
+    "compare": ("compare", "compare"),  # NetworkCosts side by side (He & Sun's Table 1)
+    "diff": ("compare", "diff"),  # two NetworkCosts → removed/added/changed layers
+    "check": ("compare", "check"),  # budgets → CheckResult
+    "CnnCostError": ("errors", "CnnCostError"),  # the one error type for bad input
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'cnncost' has no attribute '{name}'")
+    import importlib
+    module, attr = _EXPORTS[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
