@@ -18,9 +18,9 @@ _EXPORTS = {
     "parse_spec": ("notation", "parse_spec"),  # notation text → Graph
     "load_spec": ("resolve", "load"),  # a zoo name, a file or text → Document
     "one_network": ("resolve", "one_network"),  # Document (+ variant) → NetworkSpec
-    "compare": ("compare", "compare"),  # NetworkCosts side by side (He & Sun's Table 1)
-    "diff": ("compare", "diff"),  # two NetworkCosts → removed/added/changed layers
-    "check": ("compare", "check"),  # budgets → CheckResult
+    "compare": ("comparison", "compare"),  # NetworkCosts side by side (He & Sun's Table 1)
+    "diff": ("comparison", "diff"),  # two NetworkCosts → removed/added/changed layers
+    "check": ("comparison", "check"),  # budgets → CheckResult
     "CnnCostError": ("errors", "CnnCostError"),  # the one error type for bad input
 }
 

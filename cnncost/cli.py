@@ -200,7 +200,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
       cnncost compare he2015-a he2015-b he2015-e --baseline he2015-a
       cnncost compare specs/he2015.yaml --format markdown
     """
-    from .compare import compare as compare_
+    from .comparison import compare as compare_
     from .report import Format, render_comparison
     nets, doc_baseline = network_costs(specs, input_shape, padding)
     emit(render_comparison(compare_(nets, baseline or doc_baseline), Format(fmt)))
@@ -223,7 +223,7 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, fmt: str,
       cnncost diff he2015-a he2015-j
       cnncost diff old.yaml new.yaml --exit-code --format markdown
     """
-    from .compare import diff as diff_
+    from .comparison import diff as diff_
     from .report import Format, render_diff
     result = diff_(network_cost(a, input_shape, padding), network_cost(b, input_shape, padding))
     emit(render_diff(result, Format(fmt), show_all))
@@ -253,7 +253,7 @@ def check(spec: str, max_params: str | None, max_macs: str | None, max_complexit
       cnncost check he2015-e --baseline he2015-a --max-increase 2%
       cnncost check model.yaml --baseline main.yaml --format markdown > comment.md
     """
-    from .compare import check as check_, parse_amount, parse_percent
+    from .comparison import check as check_, parse_amount, parse_percent
     from .report import Format, render_check
     limits = {m: parse_amount(v, f"--max-{m}") for m, v in
               (("params", max_params), ("macs", max_macs), ("complexity", max_complexity)) if v}
@@ -422,7 +422,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
       cnncost replace he2015-a --stage 3 --sizes 2,3 --emit-variants stage3.yaml
     """
     import re
-    from .compare import parse_percent
+    from .comparison import parse_percent
     from .costs import analyze
     from .report import Format, render_replace
     from .resolve import load, one_network
@@ -499,7 +499,7 @@ def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | No
       cnncost sweep mobilenet_v1 --width 0.25,0.5,0.75,1.0 --resolution 128,160,192,224
       cnncost sweep mobilenet_v1 --resolution 160,224 --target-macs 400M
     """
-    from .compare import parse_amount
+    from .comparison import parse_amount
     from .report import Format, render_sweep
     from .resolve import load
     from .search import scaled, largest_width

@@ -228,9 +228,6 @@ class LayerCost:
         return self.output.elements
 
 
-METRICS = ("params", "macs", "flops", "complexity", "activations", "ops")
-
-
 @dataclass(frozen=True, slots=True)
 class Totals:
     """Sums over a set of rows; computed, never stored beside the rows."""

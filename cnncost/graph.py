@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import CnnCostError
 from .model import (
-    INPUT, LRN, SE, SPP, Activation, AdaptivePool, Add, BatchNorm, ChannelWise, Concat, Conv,
+    INPUT, LRN, SE, SPP, Activation, AdaptivePool, BatchNorm, ChannelWise, Concat, Conv,
     ConvClassifier, Dense, Depthwise, Dropout, Flatten, GlobalPool, Graph, GroupChannelWise,
     Chunk, Identity, Kind, Node, Padding, Pool, Shape, Shuffle,
 )

@@ -296,8 +296,6 @@ Layer = Union[
     Shuffle, Chunk, Identity, Concat, Add,
 ]
 
-LAYER_TYPES: tuple[type, ...] = Layer.__args__  # type: ignore[attr-defined]
-
 INPUT = -1  # the node id that stands for the network's input tensor
 
 

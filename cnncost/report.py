@@ -326,7 +326,7 @@ def comparison_dict(cmp: Any) -> dict[str, Any]:
 
 
 def paper_notation_of(stage: StageCost) -> str:
-    from .compare import paper_notation
+    from .comparison import paper_notation
     return paper_notation(stage.rows)
 
 
@@ -567,7 +567,7 @@ def render_check(c: Any, fmt: Format) -> Any:
 
 
 def zoo_rows(entries: list[tuple[str, Any, NetworkCost]]) -> list[dict[str, Any]]:
-    from .compare import matches_published
+    from .comparison import matches_published
     rows = []
     for name, spec, net in entries:
         ref = dict(spec.reference)

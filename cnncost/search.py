@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace as dc_replace
 from typing import Any
 
-from .compare import collapse
+from .comparison import collapse
 from .costs import LayerCost, NetworkCost, analyze
 from .errors import CnnCostError
 from .graph import PASSTHROUGH, infer
 from .model import Conv, Graph, Node, Shape
-from .notation import Chain, Item, Leaf, Repeat, format_chain, format_layer, parse
+from .notation import Chain, Item, Repeat, format_chain, format_layer, parse
 from .yaml_spec import NetworkSpec
 
 INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clihelp import run
-from cnncost.compare import collapse, parse_amount
+from cnncost.comparison import collapse, parse_amount
 from cnncost.costs import analyze
 from cnncost.errors import CnnCostError
 from cnncost.notation import parse_spec

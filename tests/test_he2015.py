@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnncost.compare import compare
+from cnncost.comparison import compare
 from cnncost.costs import analyze
 from cnncost.resolve import load, one_network
 

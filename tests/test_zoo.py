@@ -9,7 +9,7 @@ import pytest
 
 from clihelp import run
 from cnncost import zoo
-from cnncost.compare import matches_published
+from cnncost.comparison import matches_published
 from cnncost.costs import analyze
 from cnncost.resolve import load
 
