@@ -89,7 +89,7 @@ def group_channelwise_cost(layer: GroupChannelWise, x: Shape, out: Shape) -> Cos
 def conv_classifier_cost(layer: ConvClassifier, x: Shape, out: Shape) -> Cost:
     """ChannelNets §3.4: a df×df×dc kernel, dc = m − n + 1, no padding, sliding
     along the m channels to give n outputs: df²·dc params, df²·dc·n MACs."""
-    dc = x.c - layer.classes + 1
+    dc = layer.channel_kernel(x.c)
     weights = x.h * x.w * dc
     macs = weights * layer.classes
     return Cost(weights + (1 if layer.bias else 0), macs, macs)
@@ -145,7 +145,7 @@ def se_cost(layer: SE, x: Shape, out: Shape) -> Cost:
     biases (as torchvision's 1×1 convs). The two fc layers are MACs (2·C·sq),
     and, being fully connected on a 1×1 map, are outside Eq. (1)."""
     c = x.c
-    sq = layer.squeeze if layer.squeeze is not None else c // layer.reduction
+    sq = layer.squeeze_width(c)
     ops = x.elements + ACT_OPS[layer.act] * sq + ACT_OPS[layer.gate] * c + out.elements
     return Cost(params=2 * c * sq + sq + c, macs=2 * c * sq, ops=ops)
 

@@ -247,8 +247,7 @@ def _same(inf: _Inferrer, node: Node, ins: list[NodeInfo]) -> ShapeResult:
     x = _single(node, ins)
     layer = node.layer
     if isinstance(layer, SE):
-        sq = layer.squeeze if layer.squeeze is not None else x.c // layer.reduction
-        if sq < 1:
+        if layer.squeeze_width(x.c) < 1:
             _fail(node, f"se: {x.c} channels reduced by r={layer.reduction} leave no squeeze "
                         "channels", hint="use a smaller r, or sq=… for the squeeze width")
     if isinstance(layer, Shuffle) and x.c % layer.groups:

@@ -144,6 +144,10 @@ class ConvClassifier:
     classes: int  # n, the number of output classes
     bias: bool = False
 
+    def channel_kernel(self, channels: int) -> int:
+        """dc = m − n + 1 on a map of m channels."""
+        return channels - self.classes + 1
+
 
 class PoolOp(str, enum.Enum):
     MAX = "max"
@@ -252,6 +256,10 @@ class SE:
     squeeze: int | None = None  # explicit squeeze channels (sq=)
     act: Act = Act.RELU  # activation between the two fc layers
     gate: Act = Act.SIGMOID  # gating function
+
+    def squeeze_width(self, channels: int) -> int:
+        """The squeeze fc's width on a map of `channels`: sq= if given, else C // r."""
+        return self.squeeze if self.squeeze is not None else channels // self.reduction
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,12 @@ def load(ref: str, overrides: dict[str, float | int] | None = None) -> Document:
 
 
 def literal(text: str, name: str = "") -> Document:
-    parsed = parse(text)
+    return _notation_document(text, name)
+
+
+def _notation_document(text: str, name: str, filename: str = "") -> Document:
+    """Notation text (a literal or a text file) as a one-network Document."""
+    parsed = parse(text, filename)
     net = NetworkSpec(name, parsed.input, Padding.SAME, ((None, parsed.chain),),
                       input_span=parsed.input_span, input_in_text=parsed.input is not None)
     return Document({name: net}, None, name, False)
@@ -86,10 +91,7 @@ def load_file(path: Path, display: str | None = None,
     if overrides:
         raise CnnCostError(f"{shown} is notation text, which has no variables to set",
                            hint="declare `vars:` (width, depth) in a YAML spec to scale it")
-    parsed = parse(text, shown)
-    net = NetworkSpec(path.stem, parsed.input, Padding.SAME, ((None, parsed.chain),),
-                      input_span=parsed.input_span, input_in_text=parsed.input is not None)
-    return Document({net.name: net}, None, net.name, False)
+    return _notation_document(text, path.stem, shown)
 
 
 def _renamed(net: NetworkSpec, name: str) -> NetworkSpec:

@@ -190,7 +190,7 @@ def torch_layer(layer: Layer, info: NodeInfo) -> str:
         pad = _same_channel_pad(x.c, layer.dc, layer.groups)
         return f"GroupChannelWise({layer.groups}, {layer.dc}, {pad}, {layer.bias})"
     if isinstance(layer, ConvClassifier):
-        return f"ConvClassifier({x.c - layer.classes + 1}, {x.h}, {x.w}, {layer.bias})"
+        return f"ConvClassifier({layer.channel_kernel(x.c)}, {x.h}, {x.w}, {layer.bias})"
     if isinstance(layer, Pool):
         cls = "nn.MaxPool2d" if layer.op is PoolOp.MAX else "nn.AvgPool2d"
         return (f"{cls}(({layer.kh}, {layer.kw}), stride={layer.stride}, padding={layer.pad}, "
@@ -211,8 +211,7 @@ def torch_layer(layer: Layer, info: NodeInfo) -> str:
     if isinstance(layer, LRN):
         return f"nn.LocalResponseNorm({layer.size})"
     if isinstance(layer, SE):
-        sq = layer.squeeze if layer.squeeze is not None else x.c // layer.reduction
-        return f"SE({x.c}, {sq}, {ACT_MODULES[layer.act]}, {ACT_MODULES[layer.gate]})"
+        return f"SE({x.c}, {layer.squeeze_width(x.c)}, {ACT_MODULES[layer.act]}, {ACT_MODULES[layer.gate]})"
     if isinstance(layer, Shuffle):
         return f"Shuffle({layer.groups})"
     if isinstance(layer, Chunk):
