@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
 from .costs import LayerCost, NetworkCost, StageCost, Totals
@@ -143,6 +143,24 @@ def analysis_csv(net: NetworkCost, stages: bool = False) -> str:
 
 # ---------------------------------------------------------------------------
 # Markdown
+
+
+def simple_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str, *,
+                 title: str | None = None, caption: str | None = None,
+                 wrap: Container[int] | bool = ()) -> Any:
+    """The terminal tables' one look: a rule under the header, one space between
+    columns; align is one 'l'/'r' per column; columns in `wrap` (or all, for
+    True) may wrap, the rest keep to one line."""
+    from rich import box
+    from rich.table import Table
+    table = Table(box=box.SIMPLE_HEAD, title=title, caption=caption, padding=(0, 1),
+                  collapse_padding=True, pad_edge=False)
+    for i, h in enumerate(header):
+        may_wrap = wrap if isinstance(wrap, bool) else i in wrap
+        table.add_column(h, justify="right" if align[i] == "r" else "left", no_wrap=not may_wrap)
+    for r in rows:
+        table.add_row(*r)
+    return table
 
 
 def md_table(header: list[str], rows: list[list[str]], align: str) -> str:
@@ -460,25 +478,12 @@ def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
         out += md_table(["stage", "Δparams", "ΔMACs", "ΔEq. (1)"], stage_rows, "lrrr") + "\n"
         out += md_table(["total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"], totals, "lrrrr")
         return out
-    from rich import box
     from rich.console import Group
-    from rich.table import Table
-    t1 = Table(box=box.SIMPLE_HEAD, title=f"{d.a.name or 'A'} → {d.b.name or 'B'}: {summary}",
-               padding=(0, 1), collapse_padding=True, pad_edge=False)
-    for h, a in zip(header, "llllrrrrr"):
-        t1.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)
-    for r in cells:
-        t1.add_row(*r)
-    t2 = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False)
-    for h in ("stage", "Δparams", "ΔMACs", "ΔEq. (1)"):
-        t2.add_column(h, justify="left" if h == "stage" else "right")
-    for r in stage_rows:
-        t2.add_row(*r)
-    t3 = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False)
-    for h in ("total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"):
-        t3.add_column(h, justify="left" if h == "total" else "right")
-    for r in totals:
-        t3.add_row(*r)
+    t1 = simple_table(header, cells, "llllrrrrr",
+                      title=f"{d.a.name or 'A'} → {d.b.name or 'B'}: {summary}")
+    t2 = simple_table(("stage", "Δparams", "ΔMACs", "ΔEq. (1)"), stage_rows, "lrrr", wrap=True)
+    t3 = simple_table(("total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"), totals, "lrrrr",
+                      wrap=True)
     return Group(t1, t2, t3)
 
 
@@ -544,21 +549,10 @@ def render_check(c: Any, fmt: Format) -> Any:
         return (f"### cnncost check — {headline}\n\n" + md_table(header, cells, "llrrll")
                 + f"\n**{growth_title}**\n\n"
                 + md_table(growth_header, growth, "l" + "r" * (len(growth_header) - 1)))
-    from rich import box
     from rich.console import Group
-    from rich.table import Table
-    t1 = Table(box=box.SIMPLE_HEAD, title=headline, padding=(0, 1), collapse_padding=True,
-               pad_edge=False)
-    for h, a in zip(header, "llrrll"):
-        t1.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)
-    for r in cells:
-        t1.add_row(*r)
-    t2 = Table(box=box.SIMPLE_HEAD, title=growth_title, padding=(0, 1), collapse_padding=True,
-               pad_edge=False)
-    for h in growth_header:
-        t2.add_column(h, justify="left" if h == "stage" else "right")
-    for r in growth:
-        t2.add_row(*r)
+    t1 = simple_table(header, cells, "llrrll", title=headline)
+    t2 = simple_table(growth_header, growth, "l" + "r" * (len(growth_header) - 1),
+                      title=growth_title, wrap=True)
     return Group(t1, t2)
 
 
@@ -602,15 +596,9 @@ def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
               r["source"]] for r in rows]
     if fmt is Format.MARKDOWN:
         return md_table(header, cells, "lrrrll")
-    from rich import box
-    from rich.table import Table
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False,
-                  caption="published = params / MACs as their source gives them; ✓ = ours agree")
-    for h, a in zip(header, "lrrrll"):
-        table.add_column(h, justify="right" if a == "r" else "left", no_wrap=h != "source")
-    for c in cells:
-        table.add_row(*c)
-    return table
+    return simple_table(header, cells, "lrrrll", wrap={header.index("source")},
+                        caption="published = params / MACs as their source gives them; "
+                                "✓ = ours agree")
 
 
 # ---------------------------------------------------------------------------
@@ -649,17 +637,10 @@ def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, ev
         return csv_text([["rank", "notation", "layers", "complexity", "ratio", "params", "rf"], *rows])
     if fmt is Format.MARKDOWN:
         return f"### {title}\n\n" + md_table(header, rows, "rlrrrrr")
-    from rich import box
-    from rich.table import Table
-    table = Table(box=box.SIMPLE_HEAD, title=title, padding=(0, 1), collapse_padding=True,
-                  pad_edge=False, caption="comp. = Eq. (1) relative to the original stage; "
-                  "params = the stage's convolution weights (and biases); "
-                  "rf = receptive field at the stage's output")
-    for h, a in zip(header, "rlrrrrr"):
-        table.add_column(h, justify="right" if a == "r" else "left", no_wrap=True)
-    for r in rows:
-        table.add_row(*r)
-    return table
+    return simple_table(header, rows, "rlrrrrr", title=title,
+                        caption="comp. = Eq. (1) relative to the original stage; "
+                                "params = the stage's convolution weights (and biases); "
+                                "rf = receptive field at the stage's output")
 
 
 def render_sweep(grid: Any, found: Any, budget: int | None, fmt: Format) -> Any:
@@ -694,12 +675,4 @@ def render_sweep(grid: Any, found: Any, budget: int | None, fmt: Format) -> Any:
         return csv_text([header, *rows])
     if fmt is Format.MARKDOWN:
         return f"### {title}\n\n" + md_table(header, rows, "r" * len(header))
-    from rich import box
-    from rich.table import Table
-    table = Table(box=box.SIMPLE_HEAD, title=title, padding=(0, 1), collapse_padding=True,
-                  pad_edge=False)
-    for h in header:
-        table.add_column(h, justify="right", no_wrap=True)
-    for r in rows:
-        table.add_row(*r)
-    return table
+    return simple_table(header, rows, "r" * len(header), title=title)
