@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .blocks import Block, parse_signature
 from .errors import CnnCostError, Source, Span, did_you_mean
@@ -255,7 +256,7 @@ def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
         doc = _variants(r, root)
     else:
         top = r.mapping(root, "the spec file", NETWORK_KEYS)
-        net = _network(r, top, {}, "the spec file", None)
+        net, _ = _network(r, top, {}, "the spec file", None)
         doc = Document({net.name: net}, None, net.name, False)
     unknown = set(r.overrides) - r.declared
     if unknown:
@@ -331,41 +332,55 @@ def _input(r: _Reader, node) -> Shape:  # type: ignore[no-untyped-def]
         raise CnnCostError(e.message, r.node_span(node), e.hint) from None
 
 
+# Where each stage of a network is read from: (label or None, key, YAML node),
+# key being "spec", "layers" or "stage". A variant `from:` another re-reads the
+# other's nodes under its own vars, so `from: A` with `vars: {width: 2}` is A
+# at width 2, not A's layers as A's vars made them.
+StageNodes = list[tuple[str | None, str, Any]]
+
+
 def _network(r: _Reader, m: dict, inherited: dict, what: str,
-             base: NetworkSpec | None) -> NetworkSpec:
+             base: tuple[str, StageNodes] | None) -> tuple[NetworkSpec, StageNodes]:
     d = _defaults(r, m, inherited)
     name = r.string(m["name"][1], "name") if "name" in m else d.get("name", "")
+    nodes = _stage_nodes(r, m, what, base)
+    stages = [(label, _read_stage(r, key, node)) for label, key, node in nodes]
+    net = NetworkSpec(name, d.get("input"), d.get("padding", Padding.SAME), tuple(stages),
+                      d.get("description", ""), d.get("source", ""), d.get("input_span"),
+                      reference=d.get("reference", ()))
+    return net, nodes
+
+
+def _stage_nodes(r: _Reader, m: dict, what: str,
+                 base: tuple[str, StageNodes] | None) -> StageNodes:
     bodies = [k for k in ("spec", "stages", "layers") if k in m]
     if len(bodies) > 1:
         r.fail(m[bodies[1]][0], f"{what} has both '{bodies[0]}' and '{bodies[1]}'",
                hint="give the layers once: spec:, stages: or layers:")
-    stages: list[tuple[str | None, Chain]]
+    if bodies and bodies[0] != "stages":
+        return [(None, bodies[0], m[bodies[0]][1])]
     if base is not None:
-        stages = list(base.stages)
-        if bodies and bodies[0] != "stages":
-            stages = [(None, _body(r, m, bodies[0]))]
-        elif bodies:
-            stages = _replace_stages(r, m["stages"], base)
-    elif not bodies:
+        base_name, nodes = base[0], list(base[1])
+        if bodies:
+            _replace_stages(r, m["stages"], base_name, nodes)
+        return nodes
+    if not bodies:
         anchor = next(iter(m.values()))[0] if m else None
         if anchor is None:
             raise CnnCostError(f"{what} has no layers", hint="add spec:, stages: or layers:")
         r.fail(anchor, f"{what} has no layers", hint="add spec:, stages: or layers:")
-        raise AssertionError
-    elif bodies[0] == "stages":
-        stages = _stages(r, m["stages"][1])
-    else:
-        stages = [(None, _body(r, m, bodies[0]))]
-    return NetworkSpec(name, d.get("input"), d.get("padding", Padding.SAME), tuple(stages),
-                       d.get("description", ""), d.get("source", ""), d.get("input_span"),
-                       reference=d.get("reference", ()))
+    smap = r.mapping(m["stages"][1], "stages", ())
+    if not smap:
+        r.fail(m["stages"][1], "stages is empty", hint="label each stage: `1: (7,64)/2 → 3/3`")
+    return [(label, "stage", v) for label, (_, v) in smap.items()]
 
 
-def _body(r: _Reader, m: dict, key: str) -> Chain:
-    node = m[key][1]
+def _read_stage(r: _Reader, key: str, node) -> Chain:  # type: ignore[no-untyped-def]
     if key == "spec":
         return _chain_text(r, node)
-    return _layers(r, node)
+    if key == "layers":
+        return _layers(r, node)
+    return _stage_body(r, node)
 
 
 def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
@@ -379,13 +394,6 @@ def _chain_text(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
     return parsed.chain
 
 
-def _stages(r: _Reader, node) -> list[tuple[str | None, Chain]]:  # type: ignore[no-untyped-def]
-    m = r.mapping(node, "stages", ())
-    if not m:
-        r.fail(node, "stages is empty", hint="label each stage: `1: (7,64)/2 → 3/3`")
-    return [(label, _stage_body(r, v)) for label, (_, v) in m.items()]
-
-
 def _stage_body(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
     import yaml
     if isinstance(node, yaml.SequenceNode):
@@ -393,20 +401,20 @@ def _stage_body(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
     return _chain_text(r, node)
 
 
-def _replace_stages(r: _Reader, kv: tuple, base: NetworkSpec) -> list[tuple[str | None, Chain]]:
+def _replace_stages(r: _Reader, kv: tuple, base_name: str, nodes: StageNodes) -> None:
+    """Put a variant's `stages:` in place of the base's stages of the same labels."""
     key_node, node = kv
     m = r.mapping(node, "stages", ())
-    labels = base.stage_labels
+    labels = [label for label, _, _ in nodes if label is not None]
     if not labels:
-        r.fail(key_node, f"'{base.name}' has no labelled stages to replace",
+        r.fail(key_node, f"'{base_name}' has no labelled stages to replace",
                hint="give the base network `stages:`, or give this variant a full spec:")
-    out = list(base.stages)
     for label, (k, v) in m.items():
         if label not in labels:
-            r.fail(k, f"stage '{label}' is not a stage of '{base.name}'" + did_you_mean(label, labels),
+            r.fail(k, f"stage '{label}' is not a stage of '{base_name}'" + did_you_mean(label, labels),
                    hint="its stages are " + ", ".join(labels))
-        out[labels.index(label)] = (label, _stage_body(r, v))
-    return out
+        i = next(i for i, (lab, _, _) in enumerate(nodes) if lab == label)
+        nodes[i] = (label, "stage", v)
 
 
 # Structured `layers:` lists ------------------------------------------------
@@ -489,6 +497,8 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
     if not vm:
         r.fail(vnode, "variants is empty", hint="A: { spec: … }")
     done: dict[str, NetworkSpec] = {}
+    nodes_of: dict[str, StageNodes] = {}
+    vars_of: dict[str, dict[str, float | int]] = {}
     visiting: list[str] = []
     shared_vars = dict(r.vars)  # each variant sees these plus its own, whatever the order
 
@@ -502,19 +512,24 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
                    hint="one of them must be a full spec instead of `from:`")
         visiting.append(name)
         m = r.mapping(node, f"variant '{name}'", VARIANT_KEYS)
-        outer = r.vars
-        r.vars = _vars(r, m["vars"][1], shared_vars) if "vars" in m else dict(shared_vars)
         base = None
         inherited = dict(shared, name=name)
+        own_vars = dict(shared_vars)
         if "from" in m:
             fnode = m["from"][1]
             other = r.string(fnode, "from")
             if other not in vm:
                 r.fail(fnode, f"variant '{name}' is from '{other}', which is not a variant here"
                        + did_you_mean(other, vm), hint="variants: " + ", ".join(vm))
-            base = resolve(other)
-            inherited.update(input=base.input, padding=base.padding, input_span=base.input_span)
-        net = _network(r, m, inherited, f"variant '{name}'", base)
+            base_net = resolve(other)
+            inherited.update(input=base_net.input, padding=base_net.padding,
+                             input_span=base_net.input_span)
+            base = (other, nodes_of[other])
+            own_vars = dict(vars_of[other])  # the base's vars, then this variant's own
+        outer = r.vars
+        r.vars = _vars(r, m["vars"][1], own_vars) if "vars" in m else own_vars
+        net, nodes_of[name] = _network(r, m, inherited, f"variant '{name}'", base)
+        vars_of[name] = r.vars
         r.vars = outer
         visiting.pop()
         done[name] = net

@@ -208,3 +208,23 @@ def test_stage_labels_are_kept_as_written():
     text = "input: 8x8x3\nstages:\n  true: relu\n  null: bn\n  1.0: relu\n  01: relu\n"
     net = next(iter(doc(text).networks.values()))
     assert net.stage_labels == ["true", "null", "1.0", "01"]
+
+
+def test_a_variant_from_another_reads_its_stages_with_its_own_vars():
+    d = doc("""
+        input: 8x8x3
+        vars: {width: 1}
+        variants:
+          A: {stages: {1: "{8*width}F(3,3)", 2: relu}}
+          B: {from: A, vars: {width: 2}}
+          C: {from: B, stages: {2: bn}}
+          D: {vars: {w: 3}, spec: "{4*w}F(1,1)"}
+          E: {from: D}
+        """)
+    def conv_widths(key):
+        return [r.output.c for r in analyze(d.networks[key].graph()).rows if r.kind.value == "conv"]
+    assert conv_widths("A") == [8]
+    assert conv_widths("B") == [16]  # A's layers at B's width, not A's
+    assert conv_widths("C") == [16]  # B's vars carry on down the chain of from:
+    assert [r.kind.value for r in analyze(d.networks["C"].graph()).rows] == ["conv", "bn"]
+    assert conv_widths("E") == [12]  # D's own vars come with its layers
