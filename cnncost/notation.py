@@ -32,7 +32,7 @@ language reference is written from.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .blocks import Block, substitute
@@ -897,13 +897,24 @@ def check_size(chains: list[Chain], span: Span | None) -> None:
                            hint="add at least one layer (id and ×0 add none)")
 
 
+def lower_stages(stages: Sequence[tuple[str | None, Chain]], input: Shape | None,
+                 padding: Padding, name: str = "", input_span: Span | None = None) -> Graph:
+    """Expand (label, chain) stages into a Graph (no shape inference yet), after
+    checking the expanded size."""
+    chains = [c for _, c in stages]
+    check_size(chains, getattr(chains[0].items[0], "span", None))
+    lw = Lowerer()
+    prev = INPUT
+    for label, chain in stages:
+        prev = lw.top(chain, prev, label)
+    return Graph(tuple(lw.nodes), input, padding, name, input_span)
+
+
 def lower(parsed: Parsed, name: str = "", padding: Padding = Padding.SAME,
           input: Shape | None = None) -> Graph:
     """Expand a parsed spec into a Graph (no shape inference yet)."""
-    check_size([parsed.chain], getattr(parsed.chain.items[0], "span", None))
-    lw = Lowerer()
-    lw.top(parsed.chain, INPUT)
-    return Graph(tuple(lw.nodes), input or parsed.input, padding, name, parsed.input_span)
+    return lower_stages([(None, parsed.chain)], input or parsed.input, padding, name,
+                        parsed.input_span)
 
 
 def parse_spec(text: str, input: Shape | None = None, padding: Padding | str = Padding.SAME,

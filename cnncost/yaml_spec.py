@@ -35,10 +35,10 @@ from typing import Any
 
 from .blocks import Block, parse_signature
 from .errors import CnnCostError, Source, Span, did_you_mean
-from .model import INPUT, Graph, Padding, Shape
+from .model import Graph, Padding, Shape
 from .notation import (
-    Branch, Chain, Item, Leaf, Lowerer, Repeat, Value, build_layer, check_size, parse,
-    parse_shape, LAYERS,
+    LAYERS, Branch, Chain, Item, Leaf, Repeat, Value, build_layer, lower_stages, parse,
+    parse_shape,
 )
 
 MAX_YAML_NODES = 100_000
@@ -78,18 +78,12 @@ class NetworkSpec:
 
     def graph(self, input: Shape | None = None, padding: Padding | None = None) -> Graph:
         """Lower to a Graph; `input`/`padding` override the spec's own."""
-        chains = [c for _, c in self.stages]
-        check_size(chains, getattr(chains[0].items[0], "span", None))
         if input is not None and self.input_in_text and input != self.input:
             raise CnnCostError(f"the spec says Input({self.input.h},{self.input.w},{self.input.c}) "
                                f"but --input says {input}", self.input_span,
                                hint="drop one of them")
-        lw = Lowerer()
-        prev = INPUT
-        for label, chain in self.stages:
-            prev = lw.top(chain, prev, label)
-        return Graph(tuple(lw.nodes), input or self.input, padding or self.padding, self.name,
-                     self.input_span)
+        return lower_stages(self.stages, input or self.input, padding or self.padding, self.name,
+                            self.input_span)
 
 
 @dataclass(frozen=True, slots=True)
