@@ -42,6 +42,8 @@ from .notation import (
 )
 
 MAX_YAML_NODES = 100_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
 # `reference:` holds published figures to check against: params and MACs either
 # exact (25557032) or as published (4.09G, "4.2M"), and where they come from.
 REFERENCE_KEYS = ("params", "macs", "source", "note")  # guards against alias expansion ("billion laughs")
@@ -165,6 +167,13 @@ class _Reader:
             return node.value.lower() in ("true", "yes", "on")
         if node.tag.endswith(":null"):
             return None
+        if _SURROGATE.search(node.value):  # "\ud800" in YAML: not text any output can carry
+            self.fail(node, f"{what} holds an unpaired UTF-16 surrogate escape",
+                      hint="write the character itself, or a \\U escape such as \\U0001F600")
+        control = _CONTROL.search(node.value)
+        if control:  # "\e[31m" would reach the terminal as an escape sequence
+            self.fail(node, f"{what} holds the control character U+{ord(control.group()):04X}",
+                      hint="names and specs are printable text")
         return node.value
 
     def string(self, node, what: str, hint: str = "") -> str:  # type: ignore[no-untyped-def]

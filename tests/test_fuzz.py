@@ -117,3 +117,24 @@ def test_cli_exit_codes(text):
     assert "Traceback" not in err
     if code == 2:
         assert err.startswith("error: ") and out == ""
+
+
+@settings(max_examples=max(10, EXAMPLES // 10), deadline=None)
+@given(st.text(min_size=1, max_size=30), st.text(min_size=1, max_size=30),
+       st.sampled_from(["table", "markdown", "csv", "json"]))
+def test_any_names_render_in_every_format(name, label, fmt):
+    """Names and stage labels are user text: markup, formulas, pipes, control characters."""
+    import json as json_
+
+    text = (f"name: {json_.dumps(name, ensure_ascii=False)}\ninput: 8x8x3\nstages:\n"
+            f"  {json_.dumps(label, ensure_ascii=False)}: 4F(3,3) -> relu\n  \"head\": gap -> 2fc\n")
+    try:
+        net = next(iter(load_document(text, "n.yaml").networks.values()))
+    except CnnCostError:
+        return  # e.g. a duplicate label: refused with a message, which is fine
+    from cnncost.report import Format, render_analysis
+    rendered = render_analysis(analyze(net.graph()), Format(fmt), False)
+    if fmt == "table":
+        from rich.console import Console
+        console = Console(file=open(os.devnull, "w"), width=100, markup=False)
+        console.print(rendered)

@@ -153,6 +153,12 @@ ERRORS = [
     ("placeholder error on a later line", "input: 8x8x3\nvars: {w: 2}\nspec: |\n  8F(3,3)\n  -> {w*}F(3,3)\n",
      "error: {w*}: not an expression\n  --> net.yaml:5:6\n  -> {w*}F(3,3)\n     ^~~~\n"
      "  hint: write a whole-number expression, e.g. {w*4} or {div(w*0.75, 8)}"),
+    ("lone surrogate", 'name: "\\ud800"\ninput: 8x8x3\nspec: relu\n',
+     'error: name holds an unpaired UTF-16 surrogate escape\n  --> net.yaml:1:7\n  name: "\\ud800"\n'
+     '        ^~~~~~~~\n  hint: write the character itself, or a \\U escape such as \\U0001F600'),
+    ("escape sequence in a name", 'name: "x\\e[31m"\ninput: 8x8x3\nspec: relu\n',
+     'error: name holds the control character U+001B\n  --> net.yaml:1:7\n  name: "x\\e[31m"\n'
+     '        ^~~~~~~~~~\n  hint: names and specs are printable text'),
     ("invalid yaml", "input: [8, 8\nspec: relu\n",
      "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
      "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
