@@ -158,7 +158,7 @@ ERRORS = [
      '        ^~~~~~~~\n  hint: write the character itself, or a \\U escape such as \\U0001F600'),
     ("escape sequence in a name", 'name: "x\\e[31m"\ninput: 8x8x3\nspec: relu\n',
      'error: name holds the control character U+001B\n  --> net.yaml:1:7\n  name: "x\\e[31m"\n'
-     '        ^~~~~~~~~~\n  hint: names and specs are printable text'),
+     '        ^~~~~~~~~\n  hint: names and specs are printable text'),
     ("invalid yaml", "input: [8, 8\nspec: relu\n",
      "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
      "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
