@@ -25,7 +25,7 @@ test: $(DEVSTAMP)
 	$(BIN)/python -m pytest
 
 golden: $(DEVSTAMP)
-	$(BIN)/python -m pytest tests/test_golden.py --regen-golden
+	$(BIN)/python -m pytest tests/test_golden.py tests/test_docs.py --regen-golden
 
 fuzz: $(DEVSTAMP)
 	CNNCOST_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py
