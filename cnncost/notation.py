@@ -94,13 +94,14 @@ class Tokenizer:
         self.next: Token | None = None
 
     def _skip_ws(self) -> None:
-        m = TOKENS["WS"].match(self.text, self.pos)
-        if m:
-            self.pos = m.end()
+        pos = self.pos
+        if pos < len(self.text) and (self.text[pos].isspace() or self.text[pos] == "#"):
+            m = TOKENS["WS"].match(self.text, pos)
+            if m:
+                self.pos = m.end()
 
     def check(self, kind: str, peek: bool = False) -> bool:
         """Is the next token of this kind? Remembers it for read()."""
-        assert self.next is None or peek or self.next.kind == kind, "check after check"
         self._skip_ws()
         m = TOKENS[kind].match(self.text, self.pos)
         if not m:
