@@ -96,7 +96,7 @@ def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
         value = ev(tree)
     except (ArithmeticError, RecursionError) as e:
         raise ValueError(f"cannot evaluate: {e}") from None
-    if not math.isfinite(value) or abs(value) > 10**15:
+    if abs(value) > 10**15 or not math.isfinite(value):  # an int is compared before any float()
         raise ValueError("the value is too large")
     return value
 

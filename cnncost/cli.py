@@ -173,8 +173,8 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None,
     nets, baseline = [], None
     for ref in refs:
         doc = load(ref)
-        if doc.is_variants:
-            baseline = baseline or doc.baseline
+        if doc.is_variants and baseline is None and doc.baseline is not None:
+            baseline = doc.networks[doc.baseline].name or doc.baseline  # shown by its name:
         for key, spec in doc.networks.items():
             from dataclasses import replace
             named = spec if spec.name else replace(spec, name=_short(ref))
@@ -203,7 +203,8 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
     from .comparison import compare as compare_
     from .report import Format, render_comparison
     nets, doc_baseline = network_costs(specs, input_shape, padding)
-    emit(render_comparison(compare_(nets, baseline or doc_baseline), Format(fmt)))
+    emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
+                           Format(fmt)))
 
 
 @main.command()
@@ -259,8 +260,8 @@ def check(spec: str, max_params: str | None, max_macs: str | None, max_complexit
               (("params", max_params), ("macs", max_macs), ("complexity", max_complexity)) if v}
     if max_increase is not None and baseline is None:
         raise CnnCostError("--max-increase needs --baseline", hint="e.g. --baseline main.yaml --max-increase 2%")
-    pct = parse_percent(max_increase, "--max-increase") if max_increase else None
-    base = network_cost(baseline, input_shape, padding) if baseline else None
+    pct = parse_percent(max_increase, "--max-increase") if max_increase is not None else None
+    base = network_cost(baseline, input_shape, padding) if baseline is not None else None
     result = check_(network_cost(spec, input_shape, padding), limits, base, pct)
     emit(render_check(result, Format(fmt)))
     if not result.ok:
@@ -318,7 +319,7 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
     from .torch_export import export_torch
     shape, pad = _overrides(input_shape, padding)
     text = export_torch(one_network(load(spec), variant).graph(shape, pad))
-    if output:
+    if output is not None:
         write_file(output, text, "the module")
     else:
         emit(text)
@@ -340,7 +341,7 @@ def zoo_command(name: str | None, fmt: str | None) -> None:
     """
     from . import zoo
     from .report import Format, render_zoo
-    if name:
+    if name is not None:
         if fmt is not None:
             raise CnnCostError(f"`cnncost zoo {name}` prints the spec file; --format is for the list",
                                hint=f"cnncost zoo --format {fmt} lists every entry; "
@@ -436,9 +437,9 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     tol = parse_percent(tolerance, "--tolerance") / 100
     info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes", "1,2,3,5,7"),
                                      (int(m.group(1)), int(m.group(2))),
-                                     _int_list(widths, "--widths", "64,128,256") if widths else None)
+                                     _int_list(widths, "--widths", "64,128,256") if widths is not None else None)
     shown = cands[:top] if top > 0 else cands
-    if emit_variants:
+    if emit_variants is not None:
         write_file(emit_variants, variants_yaml(net_spec, net, info, shown), "the variants")
     emit(render_replace(net, info, shown, len(cands), evaluated, tol, Format(fmt)))
 
@@ -504,7 +505,7 @@ def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | No
     from .resolve import load
     from .search import scaled, largest_width
     ws = _float_list(widths, "--width", "0.25,0.5,0.75,1.0")
-    rs = _int_list(resolutions, "--resolution", "128,160,192,224") if resolutions else (scaled(load, spec).input.h,)
+    rs = _int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None else (scaled(load, spec).input.h,)
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
         found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r), budget)) for r in rs]

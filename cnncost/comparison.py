@@ -219,10 +219,11 @@ _SUFFIX = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 def parse_amount(text: str, what: str) -> int:
     """'5M' → 5_000_000, '1.2G' → 1_200_000_000, '600000' → 600000 (SI, powers of 1000)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([kKmMgGtT]?)\s*", text)
     if not m:
-        raise CnnCostError(f"{what}: '{text}' is not an amount",
-                           hint="a number with an optional K, M, G or T suffix, e.g. 5M or 1.2G")
+        raise CnnCostError(f"{what}: '{text[:40]}' is not an amount",
+                           hint="a number (up to 30 digits) with an optional K, M, G or T suffix, "
+                                "e.g. 5M or 1.2G")
     from fractions import Fraction
     value = Fraction(m.group(1)) * _SUFFIX[m.group(2).upper()]
     if value.denominator != 1:
@@ -231,9 +232,9 @@ def parse_amount(text: str, what: str) -> int:
 
 
 def parse_percent(text: str, what: str) -> float:
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%?\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,9}(?:\.\d{1,9})?)\s*%?\s*", text)
     if not m:
-        raise CnnCostError(f"{what}: '{text}' is not a percentage", hint="e.g. 2% or 0.5%")
+        raise CnnCostError(f"{what}: '{text[:40]}' is not a percentage", hint="e.g. 2% or 0.5%")
     return float(m.group(1))
 
 

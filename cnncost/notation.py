@@ -84,6 +84,19 @@ class Token:
     end: int
 
 
+MAX_DIGITS = 9  # sizes, channels, strides and counts: at most 999,999,999
+
+
+def whole(text: str, span: Span) -> int:
+    """A run of digits as an int, refusing numbers too long to be a size or count
+    (so nothing downstream meets a 400-digit channel count)."""
+    if len(text) > MAX_DIGITS:
+        shown = text if len(text) <= 20 else text[:19] + "…"
+        raise CnnCostError(f"the number {shown} is too large", span,
+                           hint=f"sizes, channels and counts have at most {MAX_DIGITS} digits")
+    return int(text)
+
+
 class Tokenizer:
     """Reads tokens on demand, so the parser decides what may come next."""
 
@@ -106,6 +119,8 @@ class Tokenizer:
         m = TOKENS[kind].match(self.text, self.pos)
         if not m:
             return False
+        if kind in ("INT", "NUMBER") and m.end() - m.start() > MAX_DIGITS:
+            whole(m.group().replace(".", ""), Span(self.source, m.start(), m.end()))
         if not peek:
             self.next = Token(kind, m.group(), m.start(), m.end())
         return True
@@ -478,7 +493,7 @@ class Parser:
         m = re.compile(r"(\d+)\s*[x×X]\s*(\d+)\s*[x×X]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|#|$))").match(t.text, start)
         if m:
             t.pos = m.end()
-            dims = [int(g) for g in m.groups()]
+            dims = [whole(g, t.span(start)) for g in m.groups()]
             return self._shape(dims, t.span(start)), t.span(start)
         if not t.check_name("input"):
             return None, None
@@ -519,7 +534,7 @@ class Parser:
         prefix = None
         m = re.compile(r"(\d+)\s*(?:[x×X](?=\s*[\d(\[A-Za-z_])|×)").match(t.text, start)
         if m and not re.compile(r"\d+\s*[x×X]\s*\d+\s*[x×X]\s*\d+").match(t.text, start):
-            prefix = int(m.group(1))  # 0 is allowed: the item is left out (generated specs)
+            prefix = whole(m.group(1), Span(t.source, start, m.end(1)))  # 0: the item is left out
             t.pos = m.end()
         elif m:
             t.fail("an input shape (HxWxC) may only come first", start,
@@ -934,7 +949,7 @@ def parse_shape(text: str, what: str = "") -> Shape:
         shown = f"{what} '{text}'" if what else f"'{text}'"
         raise CnnCostError(f"{shown} is not an input shape", Span(src, 0, max(1, len(text))),
                            hint="write height x width x channels, e.g. 224x224x3")
-    dims = [int(g) for g in m.groups()]
+    dims = [whole(g, Span(src, 0, len(text))) for g in m.groups()]
     if min(dims) < 1:
         raise CnnCostError("input sizes must be at least 1", Span(src, 0, len(text)),
                            hint="e.g. 224x224x3")

@@ -27,7 +27,7 @@ class Format(str, enum.Enum):
     JSON = "json"
 
 
-_UNITS = ("K", "M", "G", "T")
+_UNITS = ("K", "M", "G", "T", "P", "E")  # SI, powers of 1000
 
 
 def humanize(n: int) -> str:

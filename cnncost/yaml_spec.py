@@ -141,8 +141,10 @@ class _Reader:
             self.scalar(k, "a key")
             key = str(k.value)  # as written: a stage `true:` is "true", not "True"
             if allowed and key not in allowed:
-                self.fail(k, f"unknown key '{key}' in {what}" + did_you_mean(key, allowed),
-                          hint="allowed keys: " + ", ".join(allowed))
+                hint = ("inside { … }, a comma ends the value: quote a spec that has commas, "
+                        "spec: \"4F(1,1)\"" if re.search(r"[()\[\]]", key) else
+                        "allowed keys: " + ", ".join(allowed))
+                self.fail(k, f"unknown key '{key}' in {what}" + did_you_mean(key, allowed), hint)
             if key in out:
                 self.fail(k, f"key '{key}' appears twice in {what}")
             out[key] = (k, v)

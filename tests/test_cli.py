@@ -240,3 +240,30 @@ def test_user_names_are_shown_as_text_in_every_format(tmp_path, command, fmt):
 def test_usage_mistakes_get_a_message_and_a_hint(args, message):
     code, out, err = run(*args)
     assert (code, out, err) == (2, "", message)
+
+
+BIG = "1" + "0" * 400
+
+
+@pytest.mark.parametrize("args,start", [
+    (["analyze", f"Input(8,8,3) -> {BIG}F(3,3)"], "error: the number 1000000000000000000… is too large"),
+    (["analyze", f"Input(8,8,3) -> {{{BIG}}}F(3,3)"], "error: {" + BIG[:39] + "…}: the value is too large"),
+    (["analyze", "relu", "--input", "1" + "0" * 5000 + "x8x3"], "error: the number 1000000000000000000…"),
+    (["analyze", f"relu x {BIG}", "--input", "8x8x3"], "error: the number 1000000000000000000…"),
+    (["check", "resnet50", "--max-params", BIG], "error: --max-params: '1000000000000000000000"),
+    (["check", "resnet50", "--baseline", "resnet18", "--max-increase", ""],
+     "error: --max-increase: '' is not a percentage"),
+    (["sweep", "mobilenet_v1", "--resolution", ""], "error: --resolution: '' is not a list"),
+])
+def test_huge_numbers_and_empty_options_are_bad_input(args, start):
+    code, out, err = run(*args)
+    assert code == 2 and out == "" and err.startswith(start) and "hint:" in err
+
+
+def test_the_largest_sizes_still_count_exactly():
+    n = 999_999_999
+    code, out, _ = run("analyze", f"Input(8,8,3) -> {n}F(3,3) -> {n}F(3,3)", "--format", "json")
+    totals = json.loads(out)["totals"]
+    assert code == 0 and totals["params"] == (27 * n + n) + (9 * n * n + n)
+    code, out, _ = run("analyze", f"Input(8,8,3) -> {n}F(3,3) -> {n}F(3,3)")
+    assert code == 0 and "576E" in out  # 5.76e20 MACs in the table's units

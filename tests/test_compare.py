@@ -252,3 +252,12 @@ def test_fmt_of_a_he2015_variant_keeps_its_padding():
     stage3 = [r for r in analyze(load_document(out, "b.yaml").networks["B"].graph()).rows
               if r.stage == "3"]
     assert [r.output.h for r in stage3] == [17, 18, 17, 18, 17, 18]  # the 2×2 alternation
+
+
+def test_compare_a_variants_file_whose_baseline_has_its_own_name(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text('input: 8x8x3\nvariants:\n  A: {name: X, spec: "4F(1,1)"}\n  B: {spec: "8F(1,1)"}\n')
+    code, out, _ = run("compare", str(path), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["baseline"] == "X"
+    assert [v["relative"]["params"] for v in data["variants"]] == [1.0, (3 * 8 + 8) / (3 * 4 + 4)]
