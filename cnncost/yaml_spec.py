@@ -37,8 +37,8 @@ from .blocks import Block, parse_signature
 from .errors import CnnCostError, Source, Span, did_you_mean
 from .model import Graph, Padding, Shape
 from .notation import (
-    LAYERS, Branch, Chain, Item, Leaf, Repeat, Value, build_layer, lower_stages, parse,
-    parse_shape,
+    LAYERS, MAX_NESTING, Branch, Chain, Item, Leaf, Repeat, Value, build_layer, lower_stages,
+    parse, parse_shape,
 )
 
 MAX_YAML_NODES = 100_000
@@ -108,6 +108,7 @@ class _Reader:
         self.lines = text.splitlines()
         self.filename = filename
         self.visited = 0
+        self.depth = 0  # nesting of structured `layers:` lists
         self.blocks: dict[str, Block] = {}  # the file's `blocks:`, by lower-case name
         self.vars: dict[str, float | int] = {}  # `vars:` in force (width, depth, …)
         self.overrides: dict[str, float | int] = {}  # values set from outside (cnncost scale)
@@ -327,7 +328,7 @@ def _input(r: _Reader, node) -> Shape:  # type: ignore[no-untyped-def]
     import yaml
     if isinstance(node, yaml.SequenceNode):
         dims = [r.scalar(n, "an input size") for n in node.value]
-        if len(dims) != 3 or not all(isinstance(d, int) and d >= 1 for d in dims):
+        if len(dims) != 3 or not all(type(d) is int and 1 <= d < 10**9 for d in dims):  # not bool
             r.fail(node, "input must be three whole numbers [H, W, C]", hint="e.g. [224, 224, 3]")
         return Shape(*dims)
     text = str(r.scalar(node, "input"))
@@ -433,7 +434,13 @@ def _layers(r: _Reader, node) -> Chain:  # type: ignore[no-untyped-def]
         r.fail(node, "layers must be a list", hint="- {layer: conv, n: 64, kh: 3}")
     if not node.value:
         r.fail(node, "the layer list is empty")
-    return Chain(tuple(_layer_item(r, item) for item in node.value))
+    r.depth += 1
+    if r.depth > MAX_NESTING:  # as the notation's brackets
+        r.fail(node, f"layers are nested more than {MAX_NESTING} deep",
+               hint="use repeat: instead of nesting groups")
+    chain = Chain(tuple(_layer_item(r, item) for item in node.value))
+    r.depth -= 1
+    return chain
 
 
 def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
@@ -516,6 +523,9 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
             r.fail(key_node, f"variants refer to each other in a cycle: {cycle}",
                    hint="one of them must be a full spec instead of `from:`")
         visiting.append(name)
+        if len(visiting) > MAX_NESTING:
+            r.fail(key_node, f"a chain of more than {MAX_NESTING} `from:` leads to variant '{name}'",
+                   hint="give one of the variants in the chain a full spec")
         m = r.mapping(node, f"variant '{name}'", VARIANT_KEYS)
         base = None
         inherited = dict(shared, name=name)

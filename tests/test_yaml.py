@@ -159,6 +159,9 @@ ERRORS = [
     ("escape sequence in a name", 'name: "x\\e[31m"\ninput: 8x8x3\nspec: relu\n',
      'error: name holds the control character U+001B\n  --> net.yaml:1:7\n  name: "x\\e[31m"\n'
      '        ^~~~~~~~~\n  hint: names and specs are printable text'),
+    ("boolean input size", "input: [true, 8, 3]\nspec: relu\n",
+     "error: input must be three whole numbers [H, W, C]\n  --> net.yaml:1:8\n  input: [true, 8, 3]\n"
+     "         ^~~~~~~~~~~~\n  hint: e.g. [224, 224, 3]"),
     ("invalid yaml", "input: [8, 8\nspec: relu\n",
      "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
      "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
@@ -234,3 +237,19 @@ def test_a_variant_from_another_reads_its_stages_with_its_own_vars():
     assert conv_widths("C") == [16]  # B's vars carry on down the chain of from:
     assert [r.kind.value for r in analyze(d.networks["C"].graph()).rows] == ["conv", "bn"]
     assert conv_widths("E") == [12]  # D's own vars come with its layers
+
+
+def test_structured_layers_nested_too_deep_are_refused():
+    text = "input: 8x8x3\nlayers: " + "[{res: " * 70 + "[relu]" + "}]" * 70 + "\n"
+    with pytest.raises(CnnCostError) as info:
+        load_document(text, "d.yaml")
+    assert info.value.message == "layers are nested more than 64 deep"
+
+
+def test_a_long_chain_of_from_is_refused_by_its_length():
+    n = 100
+    text = "input: 8x8x3\nvariants:\n" + "".join(f"  V{i}: {{from: V{i + 1}}}\n" for i in range(n)) \
+        + f"  V{n}: {{spec: relu}}\n"
+    with pytest.raises(CnnCostError) as info:
+        load_document(text, "v.yaml")
+    assert info.value.message.startswith("a chain of more than 64 `from:`")
