@@ -179,6 +179,9 @@ def parse_signature(key: str, body: str, source: Source, span: Span) -> Block:
             raise CnnCostError(f"block parameter '{part}' must be a name or name=number", span,
                                hint="write name(param, param=default), e.g. bottleneck(w, s=1)")
         default = pm.group(2)
+        if any(name == pm.group(1) for name, _ in params):
+            raise CnnCostError(f"block parameter '{pm.group(1)}' appears twice", span,
+                               hint="give each parameter its own name")
         params.append((pm.group(1), None if default is None else
                        (float(default) if "." in default else int(default))))
     return Block(m.group(1).lower(), tuple(params), body, source)

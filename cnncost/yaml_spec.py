@@ -293,9 +293,13 @@ def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
     for key, (k, v) in r.mapping(node, "blocks", ()).items():
         span = r.node_span(k)
         block = parse_signature(key, r.string(v, f"block {key}"), r.scalar_source(v), span)
-        if block.name in LAYERS or block.name in ("concat", "add", "res", "input"):
+        if block.name in LAYERS or block.name in ("concat", "add", "res", "input", "f"):
             r.fail(k, f"block '{block.name}' has the name of a built-in layer",
                    hint="choose another name")
+        if re.fullmatch(r"fc\d+|.+[x×]\d+", block.name):  # read as 4096fc or as name×k
+            r.fail(k, f"block '{block.name}' would be read as "
+                   + ("a fully connected layer" if block.name.startswith("fc") else "a repeat (×k)"),
+                   hint="choose a name that does not end in digits after fc or x")
         if block.name in r.blocks:
             r.fail(k, f"block '{block.name}' is defined twice")
         r.blocks[block.name] = block

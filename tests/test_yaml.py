@@ -253,3 +253,15 @@ def test_a_long_chain_of_from_is_refused_by_its_length():
     with pytest.raises(CnnCostError) as info:
         load_document(text, "v.yaml")
     assert info.value.message.startswith("a chain of more than 64 `from:`")
+
+
+@pytest.mark.parametrize("block,message", [
+    ("fc10: bn", "block 'fc10' would be read as a fully connected layer"),
+    ("relux2: bn", "block 'relux2' would be read as a repeat (×k)"),
+    ("f: bn", "block 'f' has the name of a built-in layer"),
+    ("'foo(a, a)': relu", "block parameter 'a' appears twice"),
+])
+def test_block_names_the_parser_would_read_otherwise_are_refused(block, message):
+    with pytest.raises(CnnCostError) as info:
+        load_document(f"input: 8x8x3\nblocks: {{{block}}}\nspec: relu\n", "b.yaml")
+    assert info.value.message == message and info.value.hint
