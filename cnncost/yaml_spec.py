@@ -296,13 +296,18 @@ def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
         if block.name in LAYERS or block.name in ("concat", "add", "res", "input", "f"):
             r.fail(k, f"block '{block.name}' has the name of a built-in layer",
                    hint="choose another name")
-        if re.fullmatch(r"fc\d+|.+[x×]\d+", block.name):  # read as 4096fc or as name×k
-            r.fail(k, f"block '{block.name}' would be read as "
-                   + ("a fully connected layer" if block.name.startswith("fc") else "a repeat (×k)"),
-                   hint="choose a name that does not end in digits after fc or x")
+        if re.fullmatch(r"fc\d+", block.name):  # the parser reads fc10 as a 10-way fc layer
+            r.fail(k, f"block '{block.name}' would be read as a fully connected layer",
+                   hint="choose a name that is not fc and digits")
         if block.name in r.blocks:
             r.fail(k, f"block '{block.name}' is defined twice")
         r.blocks[block.name] = block
+    for name in r.blocks:  # relux2 is read as relu×2 when relu is a layer or a block
+        glued = re.fullmatch(r"(.+?)x(\d+)", name)
+        if glued and (glued.group(1) in LAYERS or glued.group(1) in r.blocks):
+            key_node = next(k for k, _ in node.value if str(k.value).lower().startswith(name))
+            r.fail(key_node, f"block '{name}' would be read as {glued.group(1)}×{glued.group(2)}",
+                   hint="choose a name that is not another layer's name, x and digits")
 
 
 def _defaults(r: _Reader, m: dict, inherited: dict) -> dict:

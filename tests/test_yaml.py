@@ -257,7 +257,8 @@ def test_a_long_chain_of_from_is_refused_by_its_length():
 
 @pytest.mark.parametrize("block,message", [
     ("fc10: bn", "block 'fc10' would be read as a fully connected layer"),
-    ("relux2: bn", "block 'relux2' would be read as a repeat (×k)"),
+    ("relux2: bn", "block 'relux2' would be read as relu×2"),
+    ("foo: bn, foox3: relu", "block 'foox3' would be read as foo×3"),
     ("f: bn", "block 'f' has the name of a built-in layer"),
     ("'foo(a, a)': relu", "block parameter 'a' appears twice"),
 ])
