@@ -405,7 +405,7 @@ def _positive(value: float | None, what: str, example: str) -> None:
 @click.option("--sizes", default="1,2,3,5,7", show_default=True, help="Filter sizes s to try.")
 @click.option("--depth", "depth_range", default="1..16", show_default=True, help="Conv layers in the stage, lo..hi.")
 @click.option("--widths", default=None, help="Widths n to try (default: multiples of 8 up to twice the stage's).")
-@click.option("--top", default=0, help="Show only the best N candidates (default: all that match).")
+@click.option("--top", default=0, help="Show only the best N candidates (default 0: all that match).")
 @click.option("--emit-variants", type=click.Path(dir_okay=False), default=None,
               help="Write the top candidates as a variants YAML for `cnncost compare`.")
 @spec_options
@@ -428,16 +428,19 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     from .report import Format, render_replace
     from .resolve import load, one_network
     from .search import replace, variants_yaml
-    m = re.fullmatch(r"\s*(\d+)\s*(?:\.\.|-)\s*(\d+)\s*", depth_range)
+    m = re.fullmatch(r"\s*(\d{1,9})\s*(?:\.\.|-)\s*(\d{1,9})\s*", depth_range)
     if not m:
-        raise CnnCostError(f"--depth: '{depth_range}' is not a range", hint="e.g. 1..16")
+        raise CnnCostError(f"--depth: '{depth_range[:40]}' is not a range", hint="e.g. 1..16")
+    if top < 0:
+        raise CnnCostError(f"--top {top}: give how many candidates to show (0 shows all)",
+                           hint="e.g. --top 10")
     shape, pad = _overrides(input_shape, padding)
     net_spec = one_network(load(spec))
     net = analyze(net_spec.graph(shape, pad))
     tol = parse_percent(tolerance, "--tolerance") / 100
+    widths_ = _int_list(widths, "--widths", "64,128,256") if widths is not None else None
     info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes", "1,2,3,5,7"),
-                                     (int(m.group(1)), int(m.group(2))),
-                                     _int_list(widths, "--widths", "64,128,256") if widths is not None else None)
+                                     (int(m.group(1)), int(m.group(2))), widths_)
     shown = cands[:top] if top > 0 else cands
     if emit_variants is not None:
         write_file(emit_variants, variants_yaml(net_spec, net, info, shown), "the variants")

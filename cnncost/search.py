@@ -27,6 +27,8 @@ from .notation import Chain, Item, Repeat, format_chain, format_layer, parse
 from .yaml_spec import NetworkSpec
 
 INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this
+MAX_DEPTH = 256  # layers in a candidate stage
+MAX_WIDTHS = 10_000  # widths n in the grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +153,22 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
 
     info = stage_info(net, label)
     if widths is None:
+        if 2 * info.n_out // 8 > MAX_WIDTHS:
+            raise CnnCostError(f"the default widths (multiples of 8 up to {2 * info.n_out:,}) are "
+                               f"more than {MAX_WIDTHS:,}", hint="give --widths")
         widths = tuple(range(8, 2 * info.n_out + 1, 8))
+    sizes = tuple(dict.fromkeys(sizes))  # each once, in the order given
+    widths = tuple(dict.fromkeys(widths))
+    if len(widths) > MAX_WIDTHS:
+        raise CnnCostError(f"{len(widths):,} widths are more than {MAX_WIDTHS:,}",
+                           hint="give fewer --widths")
     lo, hi = depths
     if lo < 1 or hi < lo:
-        raise CnnCostError(f"depths {lo}..{hi} are not a range of at least one layer")
+        raise CnnCostError(f"depths {lo}..{hi} are not a range of at least one layer",
+                           hint="e.g. --depth 1..16")
+    if hi > MAX_DEPTH:
+        raise CnnCostError(f"depth {hi} is more than the {MAX_DEPTH} layers a stage may have here",
+                           hint=f"e.g. --depth 1..{min(64, MAX_DEPTH)}")
     n = np.asarray(widths, dtype=np.int64)
     c_in, n_out, c0 = info.shape_in.c, info.n_out, info.complexity
     bias = 1 if info.bias else 0

@@ -262,3 +262,21 @@ def test_the_sweep_progress_bar_goes_to_stderr(monkeypatch, capsys):
     assert list(with_progress(range(60), 60)) == list(range(60))
     assert capsys.readouterr().out == ""
     assert "sweeping" in err.getvalue()
+
+
+@pytest.mark.parametrize("args,start", [
+    (["replace", "Input(32,32,3) -> 100000000F(1,1)", "--stage", "1"],
+     "error: the default widths (multiples of 8 up to 200,000,000) are more than 10,000"),
+    (["replace", "he2015-a", "--stage", "3", "--depth", "1..1000000"],
+     "error: depth 1000000 is more than the 256 layers a stage may have here"),
+    (["replace", "he2015-a", "--stage", "3", "--top", "-1"], "error: --top -1: give how many"),
+])
+def test_replace_refuses_grids_it_cannot_search_quickly(args, start):
+    code, out, err = run(*args)
+    assert code == 2 and err.startswith(start) and "hint:" in err
+
+
+def test_replace_counts_each_size_once():
+    once = run("replace", "he2015-a", "--stage", "3", "--sizes", "3", "--format", "json")[1]
+    thrice = run("replace", "he2015-a", "--stage", "3", "--sizes", "3,3,3", "--format", "json")[1]
+    assert json.loads(once) == json.loads(thrice)
