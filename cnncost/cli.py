@@ -101,7 +101,8 @@ def network_cost(ref: str, input_shape: str | None, padding: str | None,
 
 
 class Group(click.Group):
-    """Turns CnnCostError into one message on stderr and exit status 2."""
+    """Turns CnnCostError and click's usage errors into one message on stderr
+    (`error: …` and a hint) and exit status 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -109,6 +110,28 @@ class Group(click.Group):
         except CnnCostError as e:
             click.echo(str(e), err=True)
             ctx.exit(Exit.BAD_INPUT)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False  # so usage errors come here, not to click's printer
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # bare `cnncost`: the help, as asked
+                click.echo(e.format_message())
+                sys.exit(Exit.OK)
+            path = e.ctx.command_path if e.ctx is not None else "cnncost"
+            hint = f"`{path} --help` lists its options and arguments"
+            if "No such option" in e.format_message():
+                hint += "; a spec that starts with '-' goes after `--`"
+            click.echo(f"error: {e.format_message()}\n  hint: {hint}", err=True)
+            sys.exit(Exit.BAD_INPUT)
+        except click.Abort:
+            click.echo("error: interrupted", err=True)
+            sys.exit(Exit.BAD_INPUT)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(Exit.BAD_INPUT)
+        sys.exit(code if isinstance(code, int) else Exit.OK)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],

@@ -267,3 +267,25 @@ def test_the_largest_sizes_still_count_exactly():
     assert code == 0 and totals["params"] == (27 * n + n) + (9 * n * n + n)
     code, out, _ = run("analyze", f"Input(8,8,3) -> {n}F(3,3) -> {n}F(3,3)")
     assert code == 0 and "576E" in out  # 5.76e20 MACs in the table's units
+
+
+@pytest.mark.parametrize("args,message", [
+    (["analyze", "resnet50", "--padding", "foo"],
+     "error: Invalid value for '--padding': 'foo' is not one of 'same', 'he2015'.\n"
+     "  hint: `cnncost analyze --help` lists its options and arguments\n"),
+    (["analyze"], "error: Missing argument 'SPEC'.\n"
+     "  hint: `cnncost analyze --help` lists its options and arguments\n"),
+    (["analyze", "->"], "error: No such option '->'.\n  hint: `cnncost analyze --help` lists its options "
+     "and arguments; a spec that starts with '-' goes after `--`\n"),
+    (["scale", "mobilenet_v1", "--resolution", "1.5"],
+     "error: Invalid value for '--resolution': '1.5' is not a valid integer.\n"
+     "  hint: `cnncost scale --help` lists its options and arguments\n"),
+])
+def test_usage_errors_are_one_message_with_a_hint(args, message):
+    code, out, err = run(*args)
+    assert (code, out, err) == (2, "", message)
+
+
+def test_bare_command_prints_the_help():
+    code, out, err = run()
+    assert code == 0 and out.startswith("Usage: cnncost") and err == ""
