@@ -119,7 +119,7 @@ class Group(click.Group):
             if type(e).__name__ == "NoArgsIsHelpError":  # bare `cnncost`: the help, as asked
                 click.echo(e.format_message())
                 sys.exit(Exit.OK)
-            path = e.ctx.command_path if e.ctx is not None else "cnncost"
+            path = " ".join(["cnncost", *(e.ctx.command_path.split()[1:] if e.ctx else [])])
             hint = f"`{path} --help` lists its options and arguments"
             if "No such option" in e.format_message():
                 hint += "; a spec that starts with '-' goes after `--`"
