@@ -24,7 +24,7 @@ from .errors import CnnCostError
 from .graph import PASSTHROUGH, infer
 from .model import Conv, Graph, Node, Shape
 from .notation import Chain, Item, Repeat, format_chain, format_layer, parse
-from .yaml_spec import NetworkSpec
+from .yaml_spec import NetworkSpec, yaml_quote
 
 INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this
 MAX_DEPTH = 256  # layers in a candidate stage
@@ -255,10 +255,8 @@ def variants_yaml(spec: NetworkSpec, net: NetworkCost, info: StageInfo,
                   cands: list[Candidate]) -> str:
     """A variants file: the base with labelled stages, and each candidate as a
     replacement of one stage, ready for `cnncost compare FILE`."""
-    import json
     stages = labelled_stages(spec, net)
-    def q(text: str) -> str:  # a JSON string is a valid YAML double-quoted scalar
-        return json.dumps(text, ensure_ascii=False)
+    q = yaml_quote
     lines = [f"# Stage {info.label} replacements within Eq. (1) budget, from `cnncost replace`.",
              f"name: {q((spec.name or 'spec') + '-stage' + info.label)}"]
     s = spec.input or net.input

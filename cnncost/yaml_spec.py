@@ -588,6 +588,14 @@ def format_network(net: NetworkSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+def yaml_quote(text: str) -> str:
+    """A YAML double-quoted scalar that reads back as `text`: JSON's escapes, plus
+    the line breaks YAML has and JSON does not (U+0085, U+2028, U+2029)."""
+    import json
+    out = json.dumps(text, ensure_ascii=False)
+    return out.replace("\x85", "\\N").replace("\u2028", "\\L").replace("\u2029", "\\P")
+
+
 def needs_yaml(net: NetworkSpec) -> bool:
     """Whether the notation alone would lose something: a padding policy other
     than `same`, or stage labels (the notation has neither)."""
@@ -602,12 +610,9 @@ def format_document(doc: Document) -> str:
     stages (or spec) in canonical notation; a variants file becomes one with
     every variant written out in full (`from:` resolved, vars substituted).
     """
-    import json
     from .notation import format_chain
 
-    def q(text: str) -> str:  # a JSON string is a valid YAML double-quoted scalar
-        return json.dumps(text, ensure_ascii=False)
-
+    q = yaml_quote
     def body(net: NetworkSpec, indent: str) -> list[str]:
         lines = []
         if net.input is not None:

@@ -261,3 +261,17 @@ def test_compare_a_variants_file_whose_baseline_has_its_own_name(tmp_path):
     data = json.loads(out)
     assert code == 0 and data["baseline"] == "X"
     assert [v["relative"]["params"] for v in data["variants"]] == [1.0, (3 * 8 + 8) / (3 * 4 + 4)]
+
+
+@given(st.text(min_size=1, max_size=20))
+@settings(max_examples=60, deadline=None)
+def test_fmt_keeps_any_variant_name(name):
+    from cnncost.yaml_spec import yaml_quote
+    text = f"input: 8x8x3\nvariants:\n  {yaml_quote(name)}: {{spec: relu}}\n"
+    try:
+        doc = load_document(text, "v.yaml")
+    except CnnCostError:  # a name we refuse (control characters): nothing to format
+        return
+    from cnncost.yaml_spec import format_document
+    again = load_document(format_document(doc), "fmt.yaml")
+    assert list(again.networks) == list(doc.networks) == [name]
