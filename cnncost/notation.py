@@ -373,6 +373,12 @@ def _cw_pad(a: Args) -> int | str:
 
 
 def _dropout(a: Args) -> Dropout:
+    """The rate is checked (0 ≤ rate ≤ 1) but costs nothing: dropout is the identity
+    at inference."""
+    v = a.values.get("rate")
+    if v is not None and (isinstance(v.value, (str, tuple)) or not 0 <= v.value <= 1):
+        raise CnnCostError(f"dropout: the rate must be a number from 0 to 1, not {v.value}", v.span,
+                           hint="e.g. dropout(0.5), or dropout for the default")
     return Dropout()
 
 
@@ -804,21 +810,26 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
     params = list(sig.positional)
     free = [p for p in params if p not in values]
     positional = 0
+    named = False  # positional arguments come first, as in Python
     for key, value in raw:
         if key is None:
+            if named:
+                raise CnnCostError(f"{display}: a positional argument after a named one",
+                                   value.span, hint=f"put positional arguments first: {sig.example}")
             positional += 1
             if not free:
                 raise CnnCostError(f"{display} takes at most {len(params)} positional arguments",
                                    value.span, hint=f"write it as {sig.example}")
             key = free.pop(0)
-        elif key not in sig.positional and key not in sig.options:
-            allowed = [*sig.positional, *sig.options]
-            raise CnnCostError(f"{display} has no option '{key}'" + did_you_mean(key, allowed),
-                               value.span,
-                               hint="its options are " + (", ".join(allowed) or "none"))
-        elif key in values:
-            raise CnnCostError(f"{display}: '{key}' is given twice", value.span)
         else:
+            named = True
+            if key not in sig.positional and key not in sig.options:
+                allowed = [*sig.positional, *sig.options]
+                raise CnnCostError(f"{display} has no option '{key}'" + did_you_mean(key, allowed),
+                                   value.span,
+                                   hint="its options are " + (", ".join(allowed) or "none"))
+            if key in values:
+                raise CnnCostError(f"{display}: '{key}' is given twice", value.span)
             if key in free:
                 free.remove(key)
         values[key] = value
