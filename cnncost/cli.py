@@ -529,13 +529,18 @@ def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | No
     from .comparison import parse_amount
     from .report import Format, render_sweep
     from .resolve import load
-    from .search import scaled, largest_width
+    from .search import MAX_WIDTH, largest_width, scaled
     ws = _float_list(widths, "--width", "0.25,0.5,0.75,1.0")
-    rs = _int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None else (scaled(load, spec).input.h,)
+    rs = (_int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None
+          else (scaled(load, spec).input.h,))
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
         found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r), budget)) for r in rs]
         emit(render_sweep(None, found, budget, Format(fmt)))
+        capped = [str(r) for r, w, _ in found if w is not None and w >= MAX_WIDTH]
+        if capped:  # the search range ends at 4×: say so rather than imply it is the largest
+            click.echo(f"note: at resolution {', '.join(capped)} the budget allows width "
+                       f"{MAX_WIDTH:.2f}, where the search stops; wider was not tried", err=True)
         return
     cells = [[scaled(load, spec, w, None, r) for r in rs] for w in with_progress(ws, len(ws) * len(rs))]
     emit(render_sweep((ws, rs, cells), None, None, Format(fmt)))

@@ -295,7 +295,11 @@ def compound(phi: float, alpha: float, beta: float, gamma: float) -> tuple[float
     return beta ** phi, alpha ** phi, gamma ** phi
 
 
-def largest_width(at: Any, budget: int, lo: int = 1, hi: int = 400) -> tuple[float | None, Any]:
+MAX_WIDTH = 4.0  # largest_width searches multipliers 0.01 … 4.00
+
+
+def largest_width(at: Any, budget: int, lo: int = 1, hi: int = round(100 * MAX_WIDTH)
+                  ) -> tuple[float | None, Any]:
     """The largest width multiplier w = k/100 (k in lo..hi) whose network stays
     within `budget` MACs; `at(w)` analyses the network at width w. MACs grow
     with width (up to rounding steps), so a bisection finds the boundary, then

@@ -280,3 +280,11 @@ def test_replace_counts_each_size_once():
     once = run("replace", "he2015-a", "--stage", "3", "--sizes", "3", "--format", "json")[1]
     thrice = run("replace", "he2015-a", "--stage", "3", "--sizes", "3,3,3", "--format", "json")[1]
     assert json.loads(once) == json.loads(thrice)
+
+
+def test_target_macs_says_when_the_search_range_ends():
+    code, out, err = run("sweep", "mobilenet_v1", "--target-macs", "1T", "--resolution", "128",
+                         "--format", "csv")
+    assert code == 0 and out.splitlines()[1].startswith("128,4.00,")
+    assert err == ("note: at resolution 128 the budget allows width 4.00, where the search stops; "
+                   "wider was not tried\n")
