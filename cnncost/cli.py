@@ -513,11 +513,11 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
 
 @main.command()
 @click.argument("spec")
-@click.option("--width", "widths", default="0.25,0.5,0.75,1.0", show_default=True, help="Width multipliers.")
+@click.option("--width", "widths", default=None, help="Width multipliers (default 0.25,0.5,0.75,1.0).")
 @click.option("--resolution", "resolutions", default=None, help="Input sizes (default: the spec's).")
 @click.option("--target-macs", default=None, help="For each resolution, the largest width within this many MACs.")
 @output_options
-def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | None, fmt: str) -> None:
+def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: str | None, fmt: str) -> None:
     """Params and MACs over a grid of width multipliers × resolutions
     (MobileNet's Tables 6–7), or the largest width within a MACs budget.
 
@@ -530,7 +530,11 @@ def sweep(spec: str, widths: str, resolutions: str | None, target_macs: str | No
     from .report import Format, render_sweep
     from .resolve import load
     from .search import MAX_WIDTH, largest_width, scaled
-    ws = _float_list(widths, "--width", "0.25,0.5,0.75,1.0")
+    if target_macs is not None and widths is not None:
+        raise CnnCostError("--target-macs finds the width itself; --width is for the grid",
+                           hint="drop --width, or drop --target-macs")
+    ws = _float_list(widths if widths is not None else "0.25,0.5,0.75,1.0", "--width",
+                     "0.25,0.5,0.75,1.0")
     rs = (_int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None
           else (scaled(load, spec).input.h,))
     if target_macs is not None:
