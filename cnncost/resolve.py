@@ -6,6 +6,7 @@ user spec files); it returns values and raises CnnCostError, never exits.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import CnnCostError, did_you_mean
@@ -108,8 +109,11 @@ def one_network(doc: Document, variant: str | None = None) -> NetworkSpec:
         for key, net in doc.networks.items():
             if key.lower() == variant.lower():
                 return net
-        raise CnnCostError(f"no variant '{variant}' in {doc.name or 'this file'}"
-                           + did_you_mean(variant, [k.lower() for k in doc.networks]),
+        by_lower = {k.lower(): k for k in doc.networks}
+        close = did_you_mean(variant, by_lower)  # matched case-insensitively, shown as written
+        m = re.fullmatch(r" \(did you mean '(.*)'\?\)", close)
+        close = f" (did you mean '{by_lower[m.group(1)]}'?)" if m else ""
+        raise CnnCostError(f"no variant '{variant}' in {doc.name or 'this file'}" + close,
                            hint="variants: " + ", ".join(doc.networks))
     if doc.baseline is not None:
         return doc.networks[doc.baseline]

@@ -279,7 +279,9 @@ def _vars(r: _Reader, node, inherited: dict) -> dict[str, float | int]:  # type:
     for key, (k, v) in r.mapping(node, "vars", ()).items():
         value = r.scalar(v, f"variable {key}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            r.fail(v, f"variable '{key}' must be a number")
+            r.fail(v, f"variable '{key}' must be a number",
+                   hint="YAML reads 1e15 as text: write 1.0e+15" if isinstance(value, str)
+                   and re.fullmatch(r"[-+]?\d+(\.\d*)?[eE][-+]?\d+", value) else "e.g. width: 1.0")
         out[key] = value
     r.declared.update(out)
     for key, value in r.overrides.items():

@@ -289,3 +289,8 @@ def test_usage_errors_are_one_message_with_a_hint(args, message):
 def test_bare_command_prints_the_help():
     code, out, err = run()
     assert code == 0 and out.startswith("Usage: ") and "Commands:" in out and err == ""
+
+
+def test_variant_suggestions_keep_the_files_spelling():
+    code, _, err = run("analyze", "he2015", "--variant", "j-prim")
+    assert code == 2 and err.startswith("error: no variant 'j-prim' in he2015 (did you mean 'J-prime'?)")
