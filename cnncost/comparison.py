@@ -101,9 +101,8 @@ class Comparison:
     @property
     def costed_stages(self) -> list[str]:
         """Stages with a nonzero Eq. (1) complexity in some model."""
-        return [s for s in self.stage_names
-                if any(st.name == s and st.totals.complexity for r in self.rows
-                       for st in r.net.stages)]
+        costed = {st.name for r in self.rows for st in r.net.stages if st.totals.complexity}
+        return [s for s in self.stage_names if s in costed]
 
     @property
     def varying_stages(self) -> list[str]:

@@ -351,8 +351,9 @@ def paper_notation_of(stage: StageCost) -> str:
 def _comparison_cells(cmp: Any, human: bool) -> tuple[list[str], list[list[str]], str]:
     num = humanize if human else str
     stages = cmp.varying_stages
+    costed = cmp.costed_stages  # each computed once: they look at every row
     header = ["model", *(f"stage {s}" for s in stages), "depth", "params", "MACs", "Eq. (1)",
-              "comp.", *(f"Eq.(1) {s}" for s in cmp.costed_stages)]
+              "comp.", *(f"Eq.(1) {s}" for s in costed)]
     rows = []
     for r in cmp.rows:
         notes = r.stage_notation()
@@ -363,9 +364,8 @@ def _comparison_cells(cmp: Any, human: bool) -> tuple[list[str], list[list[str]]
         rows.append([r.name, *(notes.get(s, "") for s in stages), str(t.conv_layers),
                      num(t.params), num(t.macs), num(t.complexity),
                      missing if rel is None else f"{rel:.2f}" if human else f"{rel:.6f}",
-                     *(num(by_stage[s]) if s in by_stage else missing
-                       for s in cmp.costed_stages)])
-    align = "l" + "l" * len(stages) + "r" * (5 + len(cmp.costed_stages))
+                     *(num(by_stage[s]) if s in by_stage else missing for s in costed)])
+    align = "l" + "l" * len(stages) + "r" * (5 + len(costed))
     return header, rows, align
 
 
@@ -379,7 +379,8 @@ def render_comparison(cmp: Any, fmt: Format) -> Any:
                   for h in header]
         return csv_text([header, *([safe_cell(c) for c in r] for r in rows)])
     header, rows, align = _comparison_cells(cmp, human=True)
-    shared = [s for s in cmp.stage_names if s not in cmp.varying_stages]
+    varying = set(cmp.varying_stages)
+    shared = [s for s in cmp.stage_names if s not in varying]
     note = (f"comp. = Eq. (1) complexity relative to {cmp.baseline}; depth = conv layers"
             + (f"; {plural(len(shared), 'stage').split(' ', 1)[1]} {', '.join(shared)} "
                f"{'is' if len(shared) == 1 else 'are'} the same in every model" if shared else ""))
@@ -390,7 +391,7 @@ def render_comparison(cmp: Any, fmt: Format) -> Any:
     from rich import box
     from rich.console import Group
     from rich.table import Table
-    n_stages = len(cmp.varying_stages)
+    n_stages = len(varying)
     split = 1 + n_stages + 5
     numbers = list(range(1 + n_stages, split))  # depth, params, MACs, Eq. (1), comp.
     tables = []
