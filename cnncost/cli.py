@@ -397,12 +397,15 @@ def _number_list(text: str, what: str, cast: Callable[[str], Any], example: str)
     """'1,2,3' → (1, 2, 3): positive finite numbers, or one clear error."""
     import math
     try:
-        values = tuple(cast(x) for x in text.split(",") if x.strip())
+        values = tuple(cast(x) for x in text.split(",") if x.strip() and len(x.strip()) <= 12)
+        if len(values) != sum(1 for x in text.split(",") if x.strip()):
+            values = ()  # a number too long to be a size or multiplier
     except ValueError:
         values = ()
     if not values or not all(math.isfinite(v) and v > 0 for v in values):
         kind = "whole numbers" if cast is int else "numbers"
-        raise CnnCostError(f"{what}: '{text}' is not a list of positive {kind}", hint=f"e.g. {example}")
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise CnnCostError(f"{what}: '{shown}' is not a list of positive {kind}", hint=f"e.g. {example}")
     return values
 
 

@@ -288,3 +288,8 @@ def test_target_macs_says_when_the_search_range_ends():
     assert code == 0 and out.splitlines()[1].startswith("128,4.00,")
     assert err == ("note: at resolution 128 the budget allows width 4.00, where the search stops; "
                    "wider was not tried\n")
+
+
+def test_replace_widths_too_long_to_be_widths_are_bad_input():
+    code, _, err = run("replace", "he2015-a", "--stage", "3", "--widths", "1" + "0" * 400)
+    assert code == 2 and err.startswith("error: --widths: '" + "1" + "0" * 38 + "…' is not a list")
