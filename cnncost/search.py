@@ -22,7 +22,7 @@ from .comparison import collapse
 from .costs import LayerCost, NetworkCost, analyze
 from .errors import CnnCostError
 from .graph import PASSTHROUGH, infer
-from .model import Conv, Graph, Node, Shape
+from .model import INPUT, Conv, Graph, Node, Shape
 from .notation import Chain, Item, Repeat, format_chain, format_layer, parse
 from .yaml_spec import NetworkSpec, yaml_quote
 
@@ -47,8 +47,9 @@ class StageInfo:
     #                         every candidate layer but the last
     last: tuple[str, ...]  # element-wise layers after the last conv: after the last one
     trailing: tuple[str, ...]  # layers after those (e.g. the pool)
-    rf_in: int
-    jump_in: int
+    leading: tuple[str, ...]  # layers of the stage before its first conv (e.g. the pool
+    #                           that starts an automatic stage)
+    prefix: int  # how many graph nodes come before the stage's first conv
 
 
 def stage_info(net: NetworkCost, label: str) -> StageInfo:
@@ -59,12 +60,13 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
     convs = [r for r in rows if isinstance(r.layer, Conv)]
     if not convs:
         raise CnnCostError(f"stage {label} has no convolution to replace")
-    first = rows[0].index
+    i0, i1 = rows.index(convs[0]), rows.index(convs[-1])
     if any(r.inputs != (r.index - 1,) for r in rows) or any(
-            not isinstance(r.layer, (Conv, *PASSTHROUGH)) for r in rows[: rows.index(convs[-1]) + 1]):
+            not isinstance(r.layer, (Conv, *PASSTHROUGH)) for r in rows[i0: i1 + 1]):
         raise CnnCostError(f"stage {label} is not a plain chain of convolutions",
-                           hint="replace works on stages such as He & Sun's: convolutions, "
-                                "element-wise layers, then pooling")
+                           hint="replace works on stages such as He & Sun's: (pooling,) "
+                                "convolutions and element-wise layers, (pooling)")
+    first = convs[0].index  # row numbers count from 1; row k is graph node k − 1
     before = net.rows[first - 2] if first > 1 else None
     shape_in = before.output if before else net.input
 
@@ -85,7 +87,7 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
         convs[0].layer.bias, tuple(format_layer(r.layer) for r in inner),
         tuple(format_layer(r.layer) for r in last_run),
         tuple(format_layer(r.layer) for r in after_last),
-        before.rf if before else 1, before.jump if before else 1)
+        tuple(format_layer(r.layer) for r in rows[:i0]), first - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,20 +127,37 @@ class Candidate:
         inner_width = info.n_out if self.uniform else self.width
         inner_count = self.layers - 1
         parts = run(inner_width, inner_count, info.inner) + run(info.n_out, 1, info.last)
-        return " → ".join([*parts, *info.trailing])
+        return " → ".join([*info.leading, *parts, *info.trailing])
 
 
-def _maps(info: StageInfo, size: int, count: int, padding: Any) -> tuple[list[int], list[int]]:
-    """Map areas and receptive fields of `count` stacked size×size convolutions
-    on the stage's input, under the spec's padding policy — computed by the
-    same shape inference as everything else, not a second formula."""
-    nodes = tuple(Node(Conv(1, size, size), (i - 1,)) for i in range(count))
-    try:
-        infos = infer(Graph(nodes, Shape(info.shape_in.h, info.shape_in.w, 1), padding))
-    except CnnCostError:
-        return [], []
-    return [x.output.h * x.output.w for x in infos], [
-        info.rf_in + (max(x.rf) - 1) * info.jump_in for x in infos]
+def _maps(info: StageInfo, graph: Graph, size: int, count: int) -> tuple[list[int], list[int]]:
+    """Map areas and receptive fields of up to `count` stacked size×size convolutions
+    in place of the stage's, computed by the same shape inference as everything
+    else on the network up to the stage — so the padding policy sees what comes
+    before (an he2015 run of even kernels carries on into the stage). Shorter
+    than `count` where the map would vanish."""
+    prefix = graph.nodes[: info.prefix]
+
+    def infos(n: int) -> list[Any] | None:
+        nodes = prefix + tuple(
+            Node(Conv(1, size, size), (info.prefix - 1 + i if info.prefix + i else INPUT,))
+            for i in range(n))
+        try:
+            return infer(Graph(nodes, graph.input, graph.padding))[info.prefix:]
+        except CnnCostError:
+            return None
+
+    lo, hi = 0, count  # the largest n whose stack fits: lo fits, anything above hi does not
+    if infos(hi) is not None:
+        lo = hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if infos(mid) is not None:
+            lo = mid
+        else:
+            hi = mid - 1
+    found = infos(lo) or []
+    return [x.output.h * x.output.w for x in found], [max(x.rf) for x in found]
 
 
 def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
@@ -174,9 +193,8 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
     bias = 1 if info.bias else 0
     found: list[Candidate] = []
     evaluated = 0
-    padding = net.graph.padding
     for s in sizes:
-        areas, rfs = _maps(info, s, hi, padding)
+        areas, rfs = _maps(info, net.graph, s, hi)
         if len(areas) < hi:  # the map vanishes before hi layers: shorter stacks only
             hi_s = len(areas)
         else:

@@ -293,3 +293,40 @@ def test_target_macs_says_when_the_search_range_ends():
 def test_replace_widths_too_long_to_be_widths_are_bad_input():
     code, _, err = run("replace", "he2015-a", "--stage", "3", "--widths", "1" + "0" * 400)
     assert code == 2 and err.startswith("error: --widths: '" + "1" + "0" * 38 + "…' is not a list")
+
+
+CARRIED = """\
+name: carried
+input: 37x37x16
+padding: he2015
+stages: {1: "(3,32) → (2,32) → relu", 2: "(2,32) → (2,32)", head: "gap → 10fc"}
+"""
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_an_he2015_run_carried_into_the_stage_is_kept(data):
+    """Stage 1 ends on a 2×2 conv (37 → 36), so stage 2's first 2×2 is the run's second,
+    padded (36 → 37): every candidate's numbers equal a full analysis of its spec."""
+    spec = next(iter(load_document(CARRIED, "c.yaml").networks.values()))
+    net = analyze(spec.graph())
+    assert [r.output.h for r in net.rows if r.stage == "2"] == [37, 36]
+    widths = tuple(data.draw(st.lists(st.integers(1, 64), min_size=1, max_size=5, unique=True)))
+    info, cands, _ = replace(net, "2", tolerance=0.5, sizes=(2, 3), depths=(1, 6), widths=widths)
+    for cand in data.draw(st.lists(st.sampled_from(cands), max_size=4)) if cands else []:
+        rebuilt = analyze(candidate_network(spec, net, info, cand).graph())
+        convs = [r for r in rebuilt.rows if r.stage == "2" and r.kind.value == "conv"]
+        assert sum(r.complexity for r in convs) == cand.complexity
+        assert sum(r.params for r in convs) == cand.params
+
+
+def test_replace_keeps_the_pool_that_starts_an_automatic_stage():
+    chain = ("Input(224,224,3) → (7,64)/2 → 3/3 → (5,128) → 2/2 → (3,256)×3 → spp(6,3,2,1) "
+             "→ 4096fc → 1000fc")
+    code, out, _ = run("replace", chain, "--stage", "3", "--padding", "he2015", "--tolerance", "8%",
+                       "--sizes", "2,3", "--depth", "6..9", "--format", "json")
+    assert code == 0
+    cands = {c["notation"]: c for c in json.loads(out)["candidates"]}
+    assert set(PAPER) <= set(cands)
+    assert all(cands[n]["complexity"] == PAPER[n] for n in PAPER)
+    assert cands["(2,256)×6"]["stage"] == "max-p(2,2,2) → (2,256)×5 → (2,256)"
