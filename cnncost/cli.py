@@ -187,9 +187,10 @@ def _short(ref: str) -> str:
 
 
 def network_costs(refs: tuple[str, ...], input_shape: str | None,
-                  padding: str | None) -> tuple[list[Any], str | None]:
+                  padding: str | None) -> tuple[list[Any], int | None]:
     """Analyse every network the arguments name; a variants file gives all its variants.
-    Returns the costs and the variants file's baseline (when there is one)."""
+    Returns the costs and the position among them of the first variants file's
+    baseline (when there is one)."""
     from .costs import analyze
     from .resolve import load
     shape, pad = _overrides(input_shape, padding)
@@ -197,7 +198,7 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None,
     for ref in refs:
         doc = load(ref)
         if doc.is_variants and baseline is None and doc.baseline is not None:
-            baseline = doc.networks[doc.baseline].name or doc.baseline  # shown by its name:
+            baseline = len(nets) + list(doc.networks).index(doc.baseline)
         for key, spec in doc.networks.items():
             from dataclasses import replace
             named = spec if spec.name else replace(spec, name=_short(ref))

@@ -111,15 +111,20 @@ class Comparison:
         return [s for s in self.stage_names if len({n.get(s, "") for n in notations}) > 1]
 
 
-def compare(nets: list[NetworkCost], baseline: str | None = None) -> Comparison:
+def compare(nets: list[NetworkCost], baseline: str | int | None = None) -> Comparison:
+    """Side by side, relative to `baseline`: a name (case-insensitive), or the
+    position in `nets` (a variants file's baseline, whatever its name), or the first."""
     if not nets:
         raise CnnCostError("nothing to compare", hint="name two or more specs, or a variants file")
     names = [n.name for n in nets]
-    base = baseline if baseline is not None else names[0]
-    match = [n for n in nets if n.name.lower() == base.lower()]
-    if not match:
-        raise CnnCostError(f"baseline '{base}' is not among the compared networks",
-                           hint="compared: " + ", ".join(names))
+    if isinstance(baseline, int):
+        match = [nets[baseline]]
+    else:
+        base = baseline if baseline is not None else names[0]
+        match = [n for n in nets if n.name.lower() == base.lower()]
+        if not match:
+            raise CnnCostError(f"baseline '{base}' is not among the compared networks",
+                               hint="compared: " + ", ".join(names))
     b = match[0].totals
     return Comparison(match[0].name, tuple(VariantRow(n.name, n, b) for n in nets))
 

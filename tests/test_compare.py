@@ -275,3 +275,12 @@ def test_fmt_keeps_any_variant_name(name):
     from cnncost.yaml_spec import format_document
     again = load_document(format_document(doc), "fmt.yaml")
     assert list(again.networks) == list(doc.networks) == [name]
+
+
+def test_compare_divides_by_the_files_baseline_even_when_names_repeat(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text('baseline: b\ninput: 8x8x3\nvariants:\n  a: {spec: "8F(3,3) -> gap"}\n'
+                    '  b: {spec: "16F(3,3) -> gap", name: "a"}\n')
+    code, out, _ = run("compare", str(path), "--format", "json")
+    rel = [v["relative"]["complexity"] for v in json.loads(out)["variants"]]
+    assert code == 0 and rel == [(8 * 27 * 64) / (16 * 27 * 64), 1.0]
