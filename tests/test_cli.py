@@ -294,3 +294,20 @@ def test_bare_command_prints_the_help():
 def test_variant_suggestions_keep_the_files_spelling():
     code, _, err = run("analyze", "he2015", "--variant", "j-prim")
     assert code == 2 and err.startswith("error: no variant 'j-prim' in he2015 (did you mean 'J-prime'?)")
+
+
+@pytest.mark.parametrize("how,message", [
+    ("started with it closed", "error: there is no standard output to write to (it is closed)\n"
+     "  hint: redirect it to a file, e.g. > out.txt\n"),
+    ("closed while running", "error: cannot write the output: Bad file descriptor\n"
+     "  hint: check where stdout goes (a full disk, a closed file)\n"),
+])
+def test_a_closed_stdout_is_one_message(how, message):
+    if how == "started with it closed":  # the shell's `>&-`
+        args = ["sh", "-c", '"$0" -m cnncost analyze resnet18 >&-', sys.executable]
+    else:
+        args = [sys.executable, "-c", "import os, runpy, sys; os.close(1); "
+                "sys.argv = ['cnncost', 'analyze', 'resnet18']; "
+                "runpy.run_module('cnncost', run_name='__main__')"]
+    done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (2, message)
