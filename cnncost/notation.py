@@ -156,8 +156,11 @@ class Tokenizer:
         if start is None:
             start = self.pos
             end = _token_end(self.text, start)
-        if message.startswith("expected") and start >= len(self.text):
-            message += ", found the end of the spec"
+        if start >= len(self.text):
+            if message.startswith("expected"):
+                message += ", found the end of the spec"
+            start = len(self.text.rstrip())  # just after the last character, on its line
+            end = start + 1
         raise CnnCostError(message, Span(self.source, start, end or start + 1), hint)
 
 

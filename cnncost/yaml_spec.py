@@ -193,9 +193,17 @@ class _Reader:
             column += 1
         elif node.style in ("|", ">"):
             line += 1
-            nxt = self.lines[mark.line + 1] if mark.line + 1 < len(self.lines) else ""
-            column = len(nxt) - len(nxt.lstrip()) + 1
-            return Source(str(node.value), self.filename, line, column, indent=column - 1)
+            header = self.lines[mark.line][mark.column:] if mark.line < len(self.lines) else ""
+            explicit = re.match(r"[|>][+-]?([1-9])|[|>]([1-9])", header)
+            if explicit:  # |2: the content is indented 2 more than the key's line
+                key_line = self.lines[mark.line]
+                indent = len(key_line) - len(key_line.lstrip(" ")) + int(explicit.group(1)
+                                                                          or explicit.group(2))
+            else:  # the first line that is not blank sets the indentation
+                body = self.lines[mark.line + 1: node.end_mark.line + 1]
+                first = next((ln for ln in body if ln.strip()), "")
+                indent = len(first) - len(first.lstrip(" "))
+            return Source(str(node.value), self.filename, line, indent + 1, indent=indent)
         return Source(str(node.value), self.filename, line, column)
 
 

@@ -162,6 +162,15 @@ ERRORS = [
     ("boolean input size", "input: [true, 8, 3]\nspec: relu\n",
      "error: input must be three whole numbers [H, W, C]\n  --> net.yaml:1:8\n  input: [true, 8, 3]\n"
      "         ^~~~~~~~~~~~\n  hint: e.g. [224, 224, 3]"),
+    ("block scalar with an indentation indicator", "input: 56x56x64\nspec: |2\n     64F(3,3) → relu\n     → maxp\n",
+     "error: unknown layer 'maxp' (did you mean 'max-p'?)\n  --> net.yaml:4:8\n     → maxp\n       ^~~~\n"
+     "  hint: `cnncost layers` lists every layer"),
+    ("block scalar starting with a blank line", "input: 56x56x64\nspec: |\n\n  64F(3,3) → relu\n\n  → maxp\n",
+     "error: unknown layer 'maxp' (did you mean 'max-p'?)\n  --> net.yaml:6:5\n  → maxp\n    ^~~~\n"
+     "  hint: `cnncost layers` lists every layer"),
+    ("block scalar ending too soon", "input: 56x56x64\nspec: |\n  64F(3,3) → relu\n  → 8F(3,3\n",
+     "error: unbalanced parenthesis: expected ')'\n  --> net.yaml:4:11\n  → 8F(3,3\n          ^\n"
+     "  hint: write 64F(7,7,3,s=2)"),
     ("invalid yaml", "input: [8, 8\nspec: relu\n",
      "error: this is not valid YAML: expected ',' or ']', but got ':'\n  --> net.yaml:2:5\n"
      "  spec: relu\n      ^\n  hint: check the indentation and quoting near this position"),
