@@ -562,7 +562,13 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
             own_vars = dict(vars_of[other])  # the base's vars, then this variant's own
         outer = r.vars
         r.vars = _vars(r, m["vars"][1], own_vars) if "vars" in m else own_vars
-        net, nodes_of[name] = _network(r, m, inherited, f"variant '{name}'", base)
+        try:
+            net, nodes_of[name] = _network(r, m, inherited, f"variant '{name}'", base)
+        except CnnCostError as e:  # inherited text read with this variant's vars: say whose
+            if base is None:
+                raise
+            raise CnnCostError(f"{e.message} (in variant '{name}', from '{base[0]}')", e.span,
+                               e.hint) from None
         vars_of[name] = r.vars
         r.vars = outer
         visiting.pop()

@@ -275,3 +275,11 @@ def test_block_names_the_parser_would_read_otherwise_are_refused(block, message)
     with pytest.raises(CnnCostError) as info:
         load_document(f"input: 8x8x3\nblocks: {{{block}}}\nspec: relu\n", "b.yaml")
     assert info.value.message == message and info.value.hint
+
+
+def test_an_error_in_inherited_text_names_the_variant_that_caused_it():
+    text = ('input: 8x8x3\nvariants:\n  a: {vars: {width: 1}, stages: {1: "{8*width}F(3,3)", 2: gap}}\n'
+            '  b: {from: a, vars: {width: 0.3}}\n')
+    with pytest.raises(CnnCostError) as info:
+        load_document(text, "v.yaml")
+    assert info.value.message == "{8*width} = 2.4 is not a whole number (in variant 'b', from 'a')"
