@@ -369,7 +369,16 @@ def _network(r: _Reader, m: dict, inherited: dict, what: str,
     d = _defaults(r, m, inherited)
     name = r.string(m["name"][1], "name") if "name" in m else d.get("name", "")
     nodes = _stage_nodes(r, m, what, base)
-    stages = [(label, _read_stage(r, key, node)) for label, key, node in nodes]
+    inherited_nodes = {id(node) for _, _, node in base[1]} if base is not None else set()
+    stages = []
+    for label, key, node in nodes:
+        try:
+            stages.append((label, _read_stage(r, key, node)))
+        except CnnCostError as e:  # the base's text read with this variant's vars: say whose
+            if id(node) not in inherited_nodes or base is None:
+                raise
+            raise CnnCostError(f"{e.message} (in {what}, from '{base[0]}')", e.span,
+                               e.hint) from None
     net = NetworkSpec(name, d.get("input"), d.get("padding", Padding.SAME), tuple(stages),
                       d.get("description", ""), d.get("source", ""), d.get("input_span"),
                       reference=d.get("reference", ()))
@@ -562,13 +571,7 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
             own_vars = dict(vars_of[other])  # the base's vars, then this variant's own
         outer = r.vars
         r.vars = _vars(r, m["vars"][1], own_vars) if "vars" in m else own_vars
-        try:
-            net, nodes_of[name] = _network(r, m, inherited, f"variant '{name}'", base)
-        except CnnCostError as e:  # inherited text read with this variant's vars: say whose
-            if base is None:
-                raise
-            raise CnnCostError(f"{e.message} (in variant '{name}', from '{base[0]}')", e.span,
-                               e.hint) from None
+        net, nodes_of[name] = _network(r, m, inherited, f"variant '{name}'", base)
         vars_of[name] = r.vars
         r.vars = outer
         visiting.pop()
