@@ -122,7 +122,13 @@ class Group(click.Group):
             if type(e).__name__ == "NoArgsIsHelpError":  # bare `cnncost`: the help, as asked
                 click.echo(e.format_message())
                 sys.exit(Exit.OK)
-            path = " ".join(["cnncost", *(e.ctx.command_path.split()[1:] if e.ctx else [])])
+            if e.ctx is not None and e.ctx.command is not self:
+                path = " ".join(["cnncost", *e.ctx.command_path.split()[1:]])
+            else:  # some parser errors come without their command: find it in the arguments
+                given = kwargs.get("args") if kwargs.get("args") is not None else (
+                    args[0] if args else sys.argv[1:])
+                command = next((a for a in given or () if a in self.commands), None)
+                path = "cnncost" + (f" {command}" if command else "")
             hint = f"`{path} --help` lists its options and arguments"
             if "No such option" in e.format_message():
                 hint += "; a spec that starts with '-' goes after `--`"

@@ -277,6 +277,8 @@ def test_the_largest_sizes_still_count_exactly():
      "  hint: `cnncost analyze --help` lists its options and arguments\n"),
     (["analyze", "->"], "error: No such option '->'.\n  hint: `cnncost analyze --help` lists its options "
      "and arguments; a spec that starts with '-' goes after `--`\n"),
+    (["analyze", "resnet50", "--format"], "error: Option '--format' requires an argument.\n"
+     "  hint: `cnncost analyze --help` lists its options and arguments\n"),
     (["scale", "mobilenet_v1", "--resolution", "1.5"],
      "error: Invalid value for '--resolution': '1.5' is not a valid integer.\n"
      "  hint: `cnncost scale --help` lists its options and arguments\n"),
