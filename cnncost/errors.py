@@ -77,8 +77,9 @@ def _caret_lines(span: Span) -> list[str]:
     if line_end == -1:
         line_end = len(text)
     line = text[line_start:line_end]
-    # Tabs would misalign the caret; show them as single spaces.
-    shown = line.replace("\t", " ")
+    # Tabs would misalign the caret: one space each. Other unprintable characters
+    # (an escape sequence would reach the terminal) show as U+FFFD, one column each.
+    shown = "".join(" " if ch == "\t" else ch if ch.isprintable() else "\ufffd" for ch in line)
     if len(shown) > 160:  # keep very long generated specs readable
         lo = max(0, start - line_start - 60)
         shown = ("…" if lo else "") + shown[lo : lo + 120] + "…"

@@ -185,3 +185,10 @@ def test_layers_lists_each_layer_once_with_its_aliases():
     assert "hswish / hardswish / h-swish" in names and "swish / silu" in names
     flat = [n for row in names for n in row.split(" / ")]
     assert len(flat) == len(set(flat))
+
+
+def test_unprintable_characters_do_not_reach_the_terminal():
+    with pytest.raises(CnnCostError) as info:
+        parse_spec("Input(8,8,3) -> relu\x1b[31m")
+    assert "\x1b" not in str(info.value)
+    assert str(info.value).splitlines()[1] == "  Input(8,8,3) -> relu\ufffd[31m"

@@ -149,7 +149,7 @@ ERRORS = [
      "  hint: check the indentation and quoting near this position"),
     ("control character", "input: 8x8x3\nspec: relu\x07\n",
      "error: this is not valid YAML: character #x0007 is not allowed\n  --> net.yaml:2:11\n"
-     "  spec: relu\x07\n            ^\n  hint: a spec file is UTF-8 text without control characters"),
+     "  spec: relu\ufffd\n            ^\n  hint: a spec file is UTF-8 text without control characters"),
     ("placeholder error on a later line", "input: 8x8x3\nvars: {w: 2}\nspec: |\n  8F(3,3)\n  -> {w*}F(3,3)\n",
      "error: {w*}: not an expression\n  --> net.yaml:5:6\n  -> {w*}F(3,3)\n     ^~~~\n"
      "  hint: write a whole-number expression, e.g. {w*4} or {div(w*0.75, 8)}"),
