@@ -494,9 +494,10 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
 @click.option("--gamma", type=float, default=1.15, show_default=True, help="Resolution base γ (with --phi).")
 @output_options
 @click.option("--stages", "-s", is_flag=True, help="One row per stage.")
+@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 def scale(spec: str, width: float | None, depth: float | None, resolution: int | None,
           phi: float | None, alpha: float, beta: float, gamma: float, fmt: str,
-          stages: bool) -> None:
+          stages: bool, variant: str | None) -> None:
     """Apply width, depth and resolution multipliers with the model's own rounding
     (the spec's `vars:` width and depth; which layers scale is written in the spec).
 
@@ -519,9 +520,9 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
         if width is not None or depth is not None or resolution is not None:
             raise CnnCostError("--phi sets width, depth and resolution; give it alone")
         w, d, r = compound(phi, alpha, beta, gamma)
-        base = scaled(load, spec)
+        base = scaled(load, spec, variant=variant)
         width, depth, resolution = w, d, round(base.input.h * r)
-    emit(render_analysis(scaled(load, spec, width, depth, resolution), Format(fmt), stages))
+    emit(render_analysis(scaled(load, spec, width, depth, resolution, variant), Format(fmt), stages))
 
 
 @main.command()
@@ -530,7 +531,9 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
 @click.option("--resolution", "resolutions", default=None, help="Input sizes (default: the spec's).")
 @click.option("--target-macs", default=None, help="For each resolution, the largest width within this many MACs.")
 @output_options
-def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: str | None, fmt: str) -> None:
+@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
+def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: str | None, fmt: str,
+          variant: str | None) -> None:
     """Params and MACs over a grid of width multipliers × resolutions
     (MobileNet's Tables 6–7), or the largest width within a MACs budget.
 
@@ -549,17 +552,19 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
     ws = _float_list(widths if widths is not None else "0.25,0.5,0.75,1.0", "--width",
                      "0.25,0.5,0.75,1.0")
     rs = (_int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None
-          else (scaled(load, spec).input.h,))
+          else (scaled(load, spec, variant=variant).input.h,))
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
-        found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r), budget)) for r in rs]
+        found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r, variant), budget))
+                 for r in rs]
         emit(render_sweep(None, found, budget, Format(fmt)))
         capped = [str(r) for r, w, _ in found if w is not None and w >= MAX_WIDTH]
         if capped:  # the search range ends at 4×: say so rather than imply it is the largest
             click.echo(f"note: at resolution {', '.join(capped)} the budget allows width "
                        f"{MAX_WIDTH:.2f}, where the search stops; wider was not tried", err=True)
         return
-    cells = [[scaled(load, spec, w, None, r) for r in rs] for w in with_progress(ws, len(ws) * len(rs))]
+    cells = [[scaled(load, spec, w, None, r, variant) for r in rs]
+             for w in with_progress(ws, len(ws) * len(rs))]
     emit(render_sweep((ws, rs, cells), None, None, Format(fmt)))
 
 

@@ -293,11 +293,12 @@ def variants_yaml(spec: NetworkSpec, net: NetworkCost, info: StageInfo,
 
 
 def scaled(load_fn: Any, ref: str, width: float | None = None, depth: float | None = None,
-           resolution: int | None = None) -> NetworkCost:
-    """Analyse `ref` with its `width`/`depth` vars set and its input resized."""
+           resolution: int | None = None, variant: str | None = None) -> NetworkCost:
+    """Analyse `ref` (its `variant`, or its baseline) with its `width`/`depth` vars
+    set and its input resized."""
+    from .resolve import one_network
     overrides = {k: v for k, v in (("width", width), ("depth", depth)) if v is not None}
-    doc = load_fn(ref, overrides)
-    spec = next(iter(doc.networks.values())) if doc.baseline is None else doc.networks[doc.baseline]
+    spec = one_network(load_fn(ref, overrides), variant)
     shape = spec.input
     if resolution is not None:
         if shape is None:

@@ -330,3 +330,13 @@ def test_replace_keeps_the_pool_that_starts_an_automatic_stage():
     assert set(PAPER) <= set(cands)
     assert all(cands[n]["complexity"] == PAPER[n] for n in PAPER)
     assert cands["(2,256)×6"]["stage"] == "max-p(2,2,2) → (2,256)×5 → (2,256)"
+
+
+def test_scale_and_sweep_take_a_variant(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text('input: 8x8x3\nvariants:\n  a: {spec: "8F(3,3) -> gap"}\n'
+                    '  b: {vars: {width: 1}, spec: "{int(8*width)}F(3,3) -> gap"}\n')
+    code, out, _ = run("scale", str(path), "--width", "3", "--variant", "b", "--format", "json")
+    assert code == 0 and json.loads(out)["totals"]["params"] == 3 * 9 * 24 + 24
+    code, out, _ = run("sweep", str(path), "--variant", "b", "--width", "1,2", "--format", "json")
+    assert [g["params"] for g in json.loads(out)["grid"]] == [27 * 8 + 8, 27 * 16 + 16]
