@@ -147,16 +147,16 @@ def _maps(info: StageInfo, graph: Graph, size: int, count: int) -> tuple[list[in
         except CnnCostError:
             return None
 
-    lo, hi = 0, count  # the largest n whose stack fits: lo fits, anything above hi does not
-    if infos(hi) is not None:
-        lo = hi
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if infos(mid) is not None:
-            lo = mid
-        else:
-            hi = mid - 1
-    found = infos(lo) or []
+    found = infos(count)
+    if found is None:  # the map vanishes on the way: the longest stack that fits
+        lo, hi, found = 0, count - 1, []  # lo fits (found is its result); above hi does not
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            result = infos(mid)
+            if result is not None:
+                lo, found = mid, result
+            else:
+                hi = mid - 1
     return [x.output.h * x.output.w for x in found], [max(x.rf) for x in found]
 
 

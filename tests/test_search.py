@@ -340,3 +340,11 @@ def test_scale_and_sweep_take_a_variant(tmp_path):
     assert code == 0 and json.loads(out)["totals"]["params"] == 3 * 9 * 24 + 24
     code, out, _ = run("sweep", str(path), "--variant", "b", "--width", "1,2", "--format", "json")
     assert [g["params"] for g in json.loads(out)["grid"]] == [27 * 8 + 8, 27 * 16 + 16]
+
+
+def test_stacks_that_would_shrink_the_map_away_are_cut_short():
+    """2×2 convolutions under `same` padding lose a pixel each: on 6×6 only a stack of
+    exactly two ends at the stage's 4×4, however deep the search goes."""
+    net = analyze(load("Input(6,6,4) -> 4F(2,2) -> 4F(2,2)").networks[""].graph())
+    _, cands, _ = replace(net, "1", tolerance=10.0, sizes=(2,), depths=(1, 16), widths=(4, 8))
+    assert cands and {c.layers for c in cands} == {2}
