@@ -406,10 +406,9 @@ def zoo_entries() -> list[tuple[str, Any, Any]]:
 def _number_list(text: str, what: str, cast: Callable[[str], Any], example: str) -> tuple[Any, ...]:
     """'1,2,3' → (1, 2, 3): positive finite numbers, or one clear error."""
     import math
-    try:
-        values = tuple(cast(x) for x in text.split(",") if x.strip() and len(x.strip()) <= 12)
-        if len(values) != sum(1 for x in text.split(",") if x.strip()):
-            values = ()  # a number too long to be a size or multiplier
+    parts = [x.strip() for x in text.split(",") if x.strip()]
+    try:  # a part longer than 12 characters is too long to be a size or multiplier
+        values = tuple(cast(x) for x in parts) if all(len(x) <= 12 for x in parts) else ()
     except ValueError:
         values = ()
     if not values or not all(math.isfinite(v) and v > 0 for v in values):

@@ -87,13 +87,18 @@ class Token:
 MAX_DIGITS = 9  # sizes, channels, strides and counts: at most 999,999,999
 
 
-def whole(text: str, span: Span) -> int:
-    """A run of digits as an int, refusing numbers too long to be a size or count
-    (so nothing downstream meets a 400-digit channel count)."""
+def check_digits(text: str, span: Span) -> None:
+    """Refuse a number too long to be a size or count (so nothing downstream meets
+    a 400-digit channel count)."""
     if len(text) > MAX_DIGITS:
         shown = text if len(text) <= 20 else text[:19] + "…"
         raise CnnCostError(f"the number {shown} is too large", span,
                            hint=f"sizes, channels and counts have at most {MAX_DIGITS} digits")
+
+
+def whole(text: str, span: Span) -> int:
+    """A run of digits as an int, within MAX_DIGITS."""
+    check_digits(text, span)
     return int(text)
 
 
@@ -119,8 +124,8 @@ class Tokenizer:
         m = TOKENS[kind].match(self.text, self.pos)
         if not m:
             return False
-        if kind in ("INT", "NUMBER") and m.end() - m.start() > MAX_DIGITS:
-            whole(m.group().replace(".", ""), Span(self.source, m.start(), m.end()))
+        if kind in ("INT", "NUMBER"):
+            check_digits(m.group().replace(".", ""), Span(self.source, m.start(), m.end()))
         if not peek:
             self.next = Token(kind, m.group(), m.start(), m.end())
         return True

@@ -210,6 +210,13 @@ class _Reader:
 # ---------------------------------------------------------------------------
 
 
+def _point(text: str, filename: str, line: int, column: int) -> Span:
+    """A one-character span at 0-based (line, column) of a file's text."""
+    lines = text.splitlines()
+    source = Source(lines[line] if line < len(lines) else "", filename, line + 1, 1)
+    return Span(source, column, column + 1)
+
+
 def load_document(text: str, filename: str = "<yaml>",
                   overrides: dict[str, float | int] | None = None) -> Document:
     """YAML text → Document. Every error is a CnnCostError with file:line:col."""
@@ -222,11 +229,7 @@ def load_document(text: str, filename: str = "<yaml>",
             root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
-        span = None
-        if mark is not None:
-            lines = text.splitlines()
-            line = lines[mark.line] if mark.line < len(lines) else ""
-            span = Span(Source(line, filename, mark.line + 1, 1), mark.column, mark.column + 1)
+        span = _point(text, filename, mark.line, mark.column) if mark is not None else None
         line_text = span.source.text if span else ""
         hint = ("a value that starts with { or [ is YAML syntax: put the spec in quotes"
                 if re.search(r":\s*[{\[]", line_text) else
@@ -234,10 +237,7 @@ def load_document(text: str, filename: str = "<yaml>",
         raise CnnCostError(f"this is not valid YAML: {e.problem}", span, hint)
     except yaml.reader.ReaderError as e:  # a control character: a position, not a mark
         pos = min(max(int(e.position), 0), len(text))
-        start = text.rfind("\n", 0, pos) + 1
-        end = text.find("\n", pos)
-        line = text[start: end if end >= 0 else len(text)]
-        span = Span(Source(line, filename, text.count("\n", 0, pos) + 1, 1), pos - start, pos - start + 1)
+        span = _point(text, filename, text.count("\n", 0, pos), pos - (text.rfind("\n", 0, pos) + 1))
         code = e.character if isinstance(e.character, int) else ord(e.character)
         raise CnnCostError(f"this is not valid YAML: character #x{code:04x} is not allowed",
                            span, hint="a spec file is UTF-8 text without control characters")
@@ -300,6 +300,7 @@ def _vars(r: _Reader, node, inherited: dict) -> dict[str, float | int]:  # type:
 
 def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
     """`blocks:` — signature: body, e.g. `bottleneck(w, s=1): add[ … ]`."""
+    key_of = {}  # block name → its key's node, for messages
     for key, (k, v) in r.mapping(node, "blocks", ()).items():
         span = r.node_span(k)
         block = parse_signature(key, r.string(v, f"block {key}"), r.scalar_source(v), span)
@@ -312,11 +313,11 @@ def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
         if block.name in r.blocks:
             r.fail(k, f"block '{block.name}' is defined twice")
         r.blocks[block.name] = block
+        key_of[block.name] = k
     for name in r.blocks:  # relux2 is read as relu×2 when relu is a layer or a block
         glued = re.fullmatch(r"(.+?)x(\d+)", name)
         if glued and (glued.group(1) in LAYERS or glued.group(1) in r.blocks):
-            key_node = next(k for k, _ in node.value if str(k.value).lower().startswith(name))
-            r.fail(key_node, f"block '{name}' would be read as {glued.group(1)}×{glued.group(2)}",
+            r.fail(key_of[name], f"block '{name}' would be read as {glued.group(1)}×{glued.group(2)}",
                    hint="choose a name that is not another layer's name, x and digits")
 
 
@@ -375,7 +376,7 @@ def _network(r: _Reader, m: dict, inherited: dict, what: str,
         try:
             stages.append((label, _read_stage(r, key, node)))
         except CnnCostError as e:  # the base's text read with this variant's vars: say whose
-            if id(node) not in inherited_nodes or base is None:
+            if base is None or id(node) not in inherited_nodes:
                 raise
             raise CnnCostError(f"{e.message} (in {what}, from '{base[0]}')", e.span,
                                e.hint) from None
