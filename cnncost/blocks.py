@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import CnnCostError, Source, Span, did_you_mean
+from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 
 SIGNATURE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*"
                        r"(?:\(\s*(.*?)\s*\))?\s*")
@@ -117,24 +117,25 @@ class Block:
         """The body with every placeholder replaced, as a Source to parse."""
         env: dict[str, float | int] = {}
         names = [p for p, _ in self.params]
+        usage = f"call it as {self.signature}"
         if len(args) > len(names):
             raise CnnCostError(f"block {self.signature} takes {len(names)} arguments, "
-                               f"not {len(args)}", span, hint=f"call it as {self.signature}")
+                               f"not {len(args)}", span, hint=usage)
         env.update(zip(names, args))
         for key, value in kwargs.items():
             if key not in names:
                 raise CnnCostError(f"block {self.signature} has no parameter '{key}'"
                                    + did_you_mean(key, names), span,
-                                   hint=f"call it as {self.signature}")
+                                   hint=usage)
             if key in env:
                 raise CnnCostError(f"block {self.name}: '{key}' is given twice", span,
-                                   hint=f"call it as {self.signature}")
+                                   hint=usage)
             env[key] = value
         for p, default in self.params:
             if p not in env:
                 if default is None:
                     raise CnnCostError(f"block {self.signature} needs its argument '{p}'", span,
-                                       hint=f"call it as {self.signature}")
+                                       hint=usage)
                 env[p] = default
         text = substitute(self.source, {**(variables or {}), **env}, f"in block {self.name}: ",
                           self.body)
@@ -148,7 +149,7 @@ def substitute(source: Source, env: dict[str, float | int], what: str = "",
     body = source.text if text is None else text
 
     def one(m: re.Match[str]) -> str:
-        expr = m.group(1) if len(m.group(1)) <= 40 else m.group(1)[:39] + "…"  # as shown
+        expr = shorten(m.group(1))
         try:
             value = evaluate(m.group(1), env)
         except ValueError as e:

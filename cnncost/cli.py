@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .errors import CnnCostError
+from .errors import CnnCostError, shorten
 
 
 class Exit(enum.IntEnum):
@@ -192,7 +192,7 @@ def layers(fmt: str) -> None:
 
 def _short(ref: str) -> str:
     text = " ".join(ref.split())
-    return text if len(text) <= 28 else text[:27] + "…"
+    return shorten(text, 28)
 
 
 def network_costs(refs: tuple[str, ...], input_shape: str | None,
@@ -413,8 +413,7 @@ def _number_list(text: str, what: str, cast: Callable[[str], Any], example: str)
         values = ()
     if not values or not all(math.isfinite(v) and v > 0 for v in values):
         kind = "whole numbers" if cast is int else "numbers"
-        shown = text if len(text) <= 40 else text[:39] + "…"
-        raise CnnCostError(f"{what}: '{shown}' is not a list of positive {kind}", hint=f"e.g. {example}")
+        raise CnnCostError(f"{what}: '{shorten(text)}' is not a list of positive {kind}", hint=f"e.g. {example}")
     return values
 
 
@@ -465,7 +464,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     from .search import replace, variants_yaml
     m = re.fullmatch(r"\s*(\d{1,9})\s*(?:\.\.|-)\s*(\d{1,9})\s*", depth_range)
     if not m:
-        raise CnnCostError(f"--depth: '{depth_range[:40]}' is not a range", hint="e.g. 1..16")
+        raise CnnCostError(f"--depth: '{shorten(depth_range)}' is not a range", hint="e.g. 1..16")
     if top < 0:
         raise CnnCostError(f"--top {top}: give how many candidates to show (0 shows all)",
                            hint="e.g. --top 10")

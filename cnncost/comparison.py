@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .costs import LayerCost, NetworkCost, Totals
-from .errors import CnnCostError
+from .errors import CnnCostError, shorten
 from .model import Activation, BatchNorm, Conv, Dropout, Flatten, Identity, Layer, Pool, PoolOp
 from .notation import format_layer
 
@@ -225,7 +225,7 @@ def parse_amount(text: str, what: str) -> int:
     """'5M' → 5_000_000, '1.2G' → 1_200_000_000, '600000' → 600000 (SI, powers of 1000)."""
     m = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([kKmMgGtT]?)\s*", text)
     if not m:
-        raise CnnCostError(f"{what}: '{text[:40]}' is not an amount",
+        raise CnnCostError(f"{what}: '{shorten(text)}' is not an amount",
                            hint="a number (up to 30 digits) with an optional K, M, G or T suffix, "
                                 "e.g. 5M or 1.2G")
     from fractions import Fraction
@@ -238,7 +238,7 @@ def parse_amount(text: str, what: str) -> int:
 def parse_percent(text: str, what: str) -> float:
     m = re.fullmatch(r"\s*(\d{1,9}(?:\.\d{1,9})?)\s*%?\s*", text)
     if not m:
-        raise CnnCostError(f"{what}: '{text[:40]}' is not a percentage", hint="e.g. 2% or 0.5%")
+        raise CnnCostError(f"{what}: '{shorten(text)}' is not a percentage", hint="e.g. 2% or 0.5%")
     return float(m.group(1))
 
 

@@ -91,6 +91,11 @@ def _caret_lines(span: Span) -> list[str]:
     return [f"  {shown}", "  " + " " * offset + "^" + "~" * (width - 1)]
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """User text for a message: at most `limit` characters, cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
     import difflib  # only on the error path

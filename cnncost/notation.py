@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .blocks import Block, substitute
-from .errors import CnnCostError, Source, Span, did_you_mean
+from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .model import (
     INPUT, LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, ChannelWise, Chunk,
     Concat, Conv, ConvClassifier, Dense, Depthwise, Dropout, Flatten, GlobalPool, Graph,
@@ -91,8 +91,7 @@ def check_digits(text: str, span: Span) -> None:
     """Refuse a number too long to be a size or count (so nothing downstream meets
     a 400-digit channel count)."""
     if len(text) > MAX_DIGITS:
-        shown = text if len(text) <= 20 else text[:19] + "…"
-        raise CnnCostError(f"the number {shown} is too large", span,
+        raise CnnCostError(f"the number {shorten(text, 20)} is too large", span,
                            hint=f"sizes, channels and counts have at most {MAX_DIGITS} digits")
 
 
