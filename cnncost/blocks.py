@@ -109,6 +109,14 @@ class Block:
     source: Source  # where the body was written, for errors
 
     @property
+    def reads_cin(self) -> bool:
+        """Whether the body uses `cin`, the channels that reach the block, without
+        declaring it: then it is expanded once shape inference knows them."""
+        if any(p == "cin" for p, _ in self.params):
+            return False
+        return any(re.search(r"\bcin\b", m.group(1)) for m in PLACEHOLDER.finditer(self.body))
+
+    @property
     def signature(self) -> str:
         return f"{self.name}(" + ", ".join(p if d is None else f"{p}={d}" for p, d in self.params) + ")"
 

@@ -36,7 +36,7 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def spec_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--input and --padding, shared by every command that reads specs."""
-    f = click.option("--padding", type=click.Choice(["same", "he2015"]), default=None,
+    f = click.option("--padding", type=click.Choice(["same", "he2015", "tf"]), default=None,
                      help="Padding policy (overrides the spec's own; default same).")(f)
     f = click.option("--input", "-i", "input_shape", default=None, metavar="HxWxC",
                      help="Input shape, e.g. 224x224x3 (overrides the spec's own).")(f)
@@ -111,7 +111,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CnnCostError as e:
-            click.echo(str(e), err=True)
+            click.echo(e.for_cli(), err=True)
             ctx.exit(Exit.BAD_INPUT)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -317,8 +317,9 @@ def fmt(spec: str, variant: str | None) -> None:
       cnncost fmt "Input(224,224,3) -> (7,64)/2 -> 3/3 -> (3,256)x3"
       cnncost fmt he2015 --variant J
     """
+    from .model import Document
+    from .printer import format_document
     from .resolve import load, one_network
-    from .yaml_spec import Document, format_document
     doc = load(spec)
     if variant or (doc.is_variants and len(doc.networks) == 1):
         net = one_network(doc, variant)

@@ -12,28 +12,29 @@ from dataclasses import dataclass
 
 from .costs import LayerCost, NetworkCost, Totals
 from .errors import CnnCostError, shorten
-from .model import Activation, BatchNorm, Conv, Dropout, Flatten, Identity, Layer, Pool, PoolOp
-from .notation import format_layer
+from .layers import BY_CLASS, Conv, Layer, Pool, PoolOp
+from .printer import format_layer
 
 # ---------------------------------------------------------------------------
 # He & Sun's Table 1 notation, rendered from the graph
 
-SILENT = (Activation, BatchNorm, Dropout, Flatten, Identity)  # not written in Table 1
 MAX_PERIOD = 8  # longest repeated sequence that is collapsed into [ … ]×k
 
 
 def paper_token(layer: Layer) -> str | None:
     """(s,n)/k for a plain square convolution, k/s for square max pooling, else
     the canonical notation; None for layers Table 1 does not write."""
-    if isinstance(layer, SILENT):
+    if BY_CLASS[type(layer)].silent:  # bn, relu, … are not written in Table 1
         return None
     if (isinstance(layer, Conv) and layer.kh == layer.kw and layer.groups == 1
-            and layer.dilation == 1 and layer.bias and layer.c_in is None):
+            and layer.dilation == 1 and layer.bias and layer.c_in is None
+            and layer.sh is None and layer.ph is None and layer.pw is None):
         pad = f",p={layer.pad}" if layer.pad is not None else ""
         stride = f"/{layer.stride}" if layer.stride > 1 else ""
         return f"({layer.kh},{layer.filters}{pad}){stride}"
     if (isinstance(layer, Pool) and layer.op is PoolOp.MAX and layer.kh == layer.kw
-            and layer.pad == 0 and not layer.ceil):
+            and layer.pad is None and not layer.ceil and layer.sh is None and layer.ph is None
+            and layer.pw is None):
         return f"{layer.kh}/{layer.stride}"
     return format_layer(layer)
 

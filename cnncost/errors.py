@@ -46,13 +46,24 @@ class Span:
 
 
 class CnnCostError(Exception):
-    """Bad input: a message, optionally the span it is about, and a hint."""
+    """Bad input: a message, optionally the span it is about, and a hint.
 
-    def __init__(self, message: str, span: Span | None = None, hint: str = "") -> None:
+    The core never names command-line flags; where the fix is a flag, `cli_hint`
+    says it in the CLI's words and the CLI shows it instead of `hint`."""
+
+    def __init__(self, message: str, span: Span | None = None, hint: str = "",
+                 cli_hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.span = span
         self.hint = hint
+        self.cli_hint = cli_hint
+
+    def for_cli(self) -> str:
+        """The message as the command line shows it."""
+        if not self.cli_hint:
+            return str(self)
+        return str(CnnCostError(self.message, self.span, self.cli_hint))
 
     def __str__(self) -> str:
         out = [f"error: {self.message}"]

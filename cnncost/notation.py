@@ -32,16 +32,16 @@ language reference is written from.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from typing import NoReturn
 
 from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
-from .model import (
-    INPUT, LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, ChannelWise, Chunk,
-    Concat, Conv, ConvClassifier, Dense, Depthwise, Dropout, Flatten, GlobalPool, Graph,
-    GroupChannelWise, Identity, Layer, Node, Padding, Pool, PoolOp, Shape, Shuffle,
-)
+from .layers import BRANCHES, SYNTAX, Identity, Layer
+from .layers.base import TORCH_SPELLINGS, Args, Value
+from .model import INPUT, Graph, Node, Padding, Shape
 
 MAX_LAYERS = 250_000  # refuse specs that expand to more layers than this
 MAX_NESTING = 64  # brackets nested deeper than this are refused
@@ -72,6 +72,12 @@ TOKENS: dict[str, re.Pattern[str]] = {
         "INT": r"\d+",
         "NAME": r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*'?",
         "END": r"\Z",
+        # Tokens the parser reads where one form could start like another:
+        "SHAPE": r"(\d+)\s*[x×X]\s*(\d+)\s*[x×X]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|#|$))",  # HxWxC
+        "SHAPE_LIKE": r"\d+\s*[x×X]\s*\d+\s*[x×X]\s*\d+[\dx×X\s]*",  # HxWxC out of place
+        "COUNT": r"(\d+)\s*(?:[x×X](?=\s*[\d(\[A-Za-z_])|×)",  # 5× in front of an item
+        "KEY": r"([A-Za-z_][A-Za-z0-9_]*)\s*=",  # an option's name and its '='
+        "NEGATIVE": r"-\s*\d+",
     }.items()
 }
 
@@ -109,6 +115,7 @@ class Tokenizer:
         self.text = source.text
         self.pos = 0
         self.next: Token | None = None
+        self.groups: tuple[str, ...] = ()  # the groups of the last token checked
 
     def _skip_ws(self) -> None:
         pos = self.pos
@@ -127,6 +134,7 @@ class Tokenizer:
             check_digits(m.group().replace(".", ""), Span(self.source, m.start(), m.end()))
         if not peek:
             self.next = Token(kind, m.group(), m.start(), m.end())
+            self.groups = m.groups()
         return True
 
     def check_name(self, *words: str) -> bool:
@@ -154,7 +162,7 @@ class Tokenizer:
         return Span(self.source, start, self.pos if end is None else end)
 
     def fail(self, message: str, start: int | None = None, end: int | None = None,
-             hint: str = "") -> None:
+             hint: str = "", cli_hint: str = "") -> NoReturn:
         """Raise an error at [start, end), by default at the next token."""
         self._skip_ws()
         if start is None:
@@ -165,7 +173,7 @@ class Tokenizer:
                 message += ", found the end of the spec"
             start = len(self.text.rstrip())  # just after the last character, on its line
             end = start + 1
-        raise CnnCostError(message, Span(self.source, start, end or start + 1), hint)
+        raise CnnCostError(message, Span(self.source, start, end or start + 1), hint, cli_hint)
 
 
 TRAILING_ARROW = "remove the arrow at the end, or add the layer it leads to"
@@ -209,7 +217,27 @@ class Chain:
     items: tuple["Item", ...]
 
 
-Item = Leaf | Repeat | Branch | Chain
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A call of a block that reads `cin`, the channels reaching it: it is
+    expanded during lowering, once shape inference knows them."""
+
+    block: Block
+    args: tuple[float | int, ...]
+    kwargs: tuple[tuple[str, float | int], ...]
+    span: Span = field(compare=False)
+    variables: tuple[tuple[str, float | int], ...] = ()  # YAML vars in force at the call
+    blocks: dict = field(default_factory=dict, compare=False)  # the blocks it may call
+    depth: int = 0  # block nesting at the call
+
+    def expand(self, cin: int) -> "Chain":
+        variables = dict(self.variables)
+        source = self.block.expand(list(self.args), dict(self.kwargs), self.span,
+                                   {**variables, "cin": cin})
+        return Parser(source, self.blocks, self.depth + 1, variables).block_body()
+
+
+Item = Leaf | Repeat | Branch | Chain | Deferred
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,234 +250,11 @@ class Parsed:
 
 
 # ---------------------------------------------------------------------------
-# Arguments and the layer table
+# The layer names: every kind's syntax comes from the registry (cnncost.layers)
 
+LAYERS = SYNTAX  # name (aliases included) → signature
 
-@dataclass(frozen=True, slots=True)
-class Value:
-    """One argument value: an int, a float, a word, or an `a x b` pair."""
-
-    value: int | float | str | tuple[int, ...]
-    span: Span
-
-
-@dataclass
-class Args:
-    """A call's arguments; builders pull typed values out by name."""
-
-    layer: str  # canonical layer name, for messages
-    sig: "Sig"
-    values: dict[str, Value]
-    span: Span
-    positional: int = 0  # how many arguments were given by position
-
-    def has(self, name: str) -> bool:
-        return name in self.values
-
-    def _get(self, name: str) -> Value | None:
-        return self.values.get(name)
-
-    def int(self, name: str, default: int | None = None, minimum: int = 1) -> int:
-        v = self._get(name)
-        if v is None:
-            if default is None:
-                raise CnnCostError(
-                    f"{self.layer} needs its argument '{name}'", self.span,
-                    hint=f"write it as {self.sig.example}")
-            return default
-        if not isinstance(v.value, int):
-            raise CnnCostError(f"{self.layer}: '{name}' must be a whole number", v.span,
-                               hint=f"for example {self.sig.example}")
-        if v.value < minimum:
-            raise CnnCostError(f"{self.layer}: '{name}' must be at least {minimum}, not {v.value}",
-                               v.span)
-        return v.value
-
-    def flag(self, name: str, default: bool) -> bool:
-        v = self._get(name)
-        if v is None:
-            return default
-        if v.value not in (0, 1):
-            raise CnnCostError(f"{self.layer}: '{name}' must be 0 or 1", v.span)
-        return bool(v.value)
-
-    def pad(self, name: str = "p") -> int | str | None:
-        v = self._get(name)
-        if v is None:
-            return None
-        if isinstance(v.value, str) and v.value.lower() in ("same", "valid"):
-            return v.value.lower()
-        if isinstance(v.value, int):
-            return v.value
-        raise CnnCostError(f"{self.layer}: padding must be a whole number, 'same' or 'valid'",
-                           v.span, hint="for example p=1, p=same or p=valid")
-
-    def word(self, name: str, choices: dict[str, Act], default: Act) -> Act:
-        v = self._get(name)
-        if v is None:
-            return default
-        key = str(v.value).lower()
-        if key not in choices:
-            raise CnnCostError(f"{self.layer}: unknown {name} '{v.value}'"
-                               + did_you_mean(key, choices), v.span,
-                               hint="one of " + ", ".join(sorted(choices)))
-        return choices[key]
-
-    def levels(self) -> tuple[int, ...]:
-        out = []
-        for name in self.sig.positional:
-            v = self._get(name)
-            if v is None:
-                continue
-            value = v.value
-            if isinstance(value, tuple):
-                if len(set(value)) != 1 or len(value) != 2:
-                    raise CnnCostError("spp: each level is n×n bins, like 6*6 or 6", v.span)
-                value = value[0]
-            if not isinstance(value, int) or value < 1:
-                raise CnnCostError("spp: a level must be a whole number of bins ≥ 1", v.span)
-            out.append(value)
-        if not out:
-            raise CnnCostError("spp needs at least one level", self.span,
-                               hint="for example spp(6,3,2,1)")
-        return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Sig:
-    """A named layer's signature: positional names, options, builder, example."""
-
-    positional: tuple[str, ...]  # in order; any may also be given as name=value
-    options: tuple[str, ...]  # keyword-only
-    build: Callable[[Args], Layer]
-    example: str  # shown in hints and in the language reference
-    doc: str  # one line for the language reference
-
-
-def _conv(a: Args) -> Conv:
-    kh = a.int("kh")
-    return Conv(filters=a.int("n"), kh=kh, kw=a.int("kw", kh), stride=a.int("s", 1),
-                pad=a.pad(), groups=a.int("g", 1), dilation=a.int("d", 1),
-                bias=a.flag("b", True), c_in=a.int("c_in") if a.has("c_in") else None)
-
-
-def _dw(a: Args) -> Depthwise:
-    kh = a.int("kh")
-    return Depthwise(kh=kh, kw=a.int("kw", kh), multiplier=a.int("m", 1), stride=a.int("s", 1),
-                     pad=a.pad(), dilation=a.int("d", 1), bias=a.flag("b", True))
-
-
-def _pool(op: PoolOp) -> Callable[[Args], Pool]:
-    def build(a: Args) -> Pool:
-        # bare → 2×2/2; (k) → k×k/k; (k,s) → k×k/s; (kh,kw,s)
-        kh = a.int("kh", 2)
-        if a.positional == 2 and not a.has("s"):
-            kw, stride = kh, a.int("kw")
-        else:
-            kw = a.int("kw", kh)
-            stride = a.int("s", kh)
-        pad = a.pad()
-        if isinstance(pad, str):
-            raise CnnCostError("pooling padding must be a whole number", a.values["p"].span,
-                               hint="for example p=1")
-        return Pool(op=op, kh=kh, kw=kw, stride=stride, pad=pad or 0, ceil=a.flag("ceil", False))
-    return build
-
-
-def _adaptive(op: PoolOp) -> Callable[[Args], AdaptivePool]:
-    def build(a: Args) -> AdaptivePool:
-        h = a.int("h")
-        return AdaptivePool(op=op, h=h, w=a.int("w", h))
-    return build
-
-
-def _act(fn: Act) -> Sig:
-    return Sig((), (), lambda a: Activation(fn), fn.value, f"element-wise {fn.value}")
-
-
-def _se(a: Args) -> SE:
-    return SE(reduction=a.int("r", 4), squeeze=a.int("sq") if a.has("sq") else None,
-              act=a.word("act", ACT_WORDS, Act.RELU), gate=a.word("gate", ACT_WORDS, Act.SIGMOID))
-
-
-def _cw_pad(a: Args) -> int | str:
-    pad = a.pad()
-    if pad is None or pad == "same":
-        return "same"
-    return 0 if pad == "valid" else pad
-
-
-def _dropout(a: Args) -> Dropout:
-    """The rate is checked (0 ≤ rate ≤ 1) but costs nothing: dropout is the identity
-    at inference."""
-    v = a.values.get("rate")
-    if v is not None and (isinstance(v.value, (str, tuple)) or not 0 <= v.value <= 1):
-        raise CnnCostError(f"dropout: the rate must be a number from 0 to 1, not {v.value}", v.span,
-                           hint="e.g. dropout(0.5), or dropout for the default")
-    return Dropout()
-
-
-ACT_WORDS: dict[str, Act] = {
-    "relu": Act.RELU, "relu6": Act.RELU6, "sigmoid": Act.SIGMOID, "tanh": Act.TANH,
-    "swish": Act.SWISH, "silu": Act.SWISH, "hswish": Act.HSWISH, "hardswish": Act.HSWISH,
-    "h-swish": Act.HSWISH, "hsigmoid": Act.HSIGMOID, "hardsigmoid": Act.HSIGMOID,
-    "h-sigmoid": Act.HSIGMOID, "softmax": Act.SOFTMAX,
-}
-
-_ACTS = {fn: _act(fn) for fn in Act}
-
-# Every named layer, once. Aliases map to the same Sig object.
-_CONV = Sig(("n", "kh", "kw", "c_in"), ("s", "p", "g", "d", "b"), _conv, "64F(7,7,3,s=2)",
-            "n filters of kh×kw over c_in channels; also (s,n)/k and c_in*kh*kw*n")
-_FC = Sig(("n",), ("b",), lambda a: Dense(units=a.int("n"), bias=a.flag("b", True)), "4096fc",
-          "fully connected; flattens a spatial input")
-LAYERS: dict[str, Sig] = {
-    "conv": _CONV,
-    "dw": Sig(("kh", "kw"), ("m", "s", "p", "d", "b"), _dw, "dw(3,3,s=2)",
-              "depthwise: groups = channels, m filters per channel"),
-    "cw": Sig(("dc",), ("s", "p", "b"),
-              lambda a: ChannelWise(dc=a.int("dc"), stride=a.int("s", 1),
-                                    pad=_cw_pad(a), bias=a.flag("b", False)),
-              "cw(64,s=2)", "channel-wise convolution (ChannelNets §3.1); p=same by default"),
-    "gcw": Sig(("g", "dc"), ("b",),
-               lambda a: GroupChannelWise(groups=a.int("g"), dc=a.int("dc"),
-                                          bias=a.flag("b", False)),
-               "gcw(2,8)", "group channel-wise convolution (ChannelNets §3.2)"),
-    "ccl": Sig(("n",), ("b",),
-               lambda a: ConvClassifier(classes=a.int("n"), bias=a.flag("b", False)),
-               "ccl(1000)", "convolutional classification layer (ChannelNets §3.4)"),
-    "max-p": Sig(("kh", "kw", "s"), ("p", "ceil"), _pool(PoolOp.MAX), "max-p(3,3,2)",
-                 "max pooling kh×kw, stride s; max-p(k) = k×k/k; bare max-p = 2×2/2"),
-    "avg-p": Sig(("kh", "kw", "s"), ("p", "ceil"), _pool(PoolOp.AVG), "avg-p(3,3,2)",
-                 "average pooling, same forms as max-p"),
-    "gap": Sig((), (), lambda a: GlobalPool(PoolOp.AVG), "gap", "global average pooling"),
-    "gmp": Sig((), (), lambda a: GlobalPool(PoolOp.MAX), "gmp", "global max pooling"),
-    "aap": Sig(("h", "w"), (), _adaptive(PoolOp.AVG), "aap(7,7)",
-               "adaptive average pooling to h×w (PyTorch AdaptiveAvgPool2d)"),
-    "amp": Sig(("h", "w"), (), _adaptive(PoolOp.MAX), "amp(6,6)",
-               "adaptive max pooling to h×w (PyTorch AdaptiveMaxPool2d)"),
-    "spp": Sig(tuple(f"l{i}" for i in range(1, 9)), (),
-               lambda a: SPP(a.levels()), "spp(6,3,2,1)",
-               "spatial pyramid max pooling, n×n bins per level, flattened"),
-    "fc": _FC,
-    **{word: _ACTS[fn] for word, fn in ACT_WORDS.items()},  # aliases share one Sig
-    "bn": Sig((), (), lambda a: BatchNorm(), "bn", "batch normalisation (γ, β per channel)"),
-    "lrn": Sig(("size",), (), lambda a: LRN(size=a.int("size", 5)), "lrn(5)",
-               "local response normalisation across `size` channels"),
-    "dropout": Sig(("rate",), (), _dropout, "dropout", "dropout (identity at inference)"),
-    "flatten": Sig((), (), lambda a: Flatten(), "flatten", "flatten to 1×1×(H·W·C)"),
-    "se": Sig(("r",), ("sq", "act", "gate"), _se, "se(4)",
-              "squeeze-and-excitation, reduction r (or sq= squeeze channels)"),
-    "shuffle": Sig(("g",), (), lambda a: Shuffle(groups=a.int("g")), "shuffle(2)",
-                   "channel shuffle with g groups"),
-    "id": Sig((), (), lambda a: Identity(), "id", "identity"),
-    "chunk": Sig(("k", "i"), (), lambda a: Chunk(parts=a.int("k"), index=a.int("i")),
-                 "chunk(2,1)", "the i-th of k equal channel slices (ShuffleNet v2's split)"),
-}
-# The name a user types for conv is `F` (64F(...)); `conv` is its long form.
-LAYERS["f"] = _CONV
-
-BRANCH_WORDS = ("concat", "add", "res")
+BRANCH_WORDS = (*BRANCHES, "res")
 
 # ---------------------------------------------------------------------------
 # Parser: one function per grammar rule.
@@ -503,10 +308,9 @@ class Parser:
         t = self.t
         t._skip_ws()
         start = t.pos
-        m = re.compile(r"(\d+)\s*[x×X]\s*(\d+)\s*[x×X]\s*(\d+)(?=\s*(?:→|⟶|->|=>|\+|#|$))").match(t.text, start)
-        if m:
-            t.pos = m.end()
-            dims = [whole(g, t.span(start)) for g in m.groups()]
+        if t.check("SHAPE"):
+            t.read()
+            dims = [whole(g, t.span(start)) for g in t.groups]
             return self._shape(dims, t.span(start)), t.span(start)
         if not t.check_name("input"):
             return None, None
@@ -545,14 +349,14 @@ class Parser:
         t._skip_ws()
         start = t.pos
         prefix = None
-        m = re.compile(r"(\d+)\s*(?:[x×X](?=\s*[\d(\[A-Za-z_])|×)").match(t.text, start)
-        if m and not re.compile(r"\d+\s*[x×X]\s*\d+\s*[x×X]\s*\d+").match(t.text, start):
-            prefix = whole(m.group(1), Span(t.source, start, m.end(1)))  # 0: the item is left out
-            t.pos = m.end()
-        elif m:
-            t.fail("an input shape (HxWxC) may only come first", start,
-                   re.compile(r"[\dx×X\s]+").match(t.text, start).end(),
-                   hint="use Input(H,W,C) at the start, or --input")
+        if t.check("SHAPE_LIKE"):
+            t.fail("an input shape (HxWxC) may only come first", start, t.next.end if t.next else None,
+                   hint="use Input(H,W,C) at the start, or give an input shape with the spec",
+                cli_hint="use Input(H,W,C) at the start, or --input")
+        if t.check("COUNT"):
+            t.read()
+            digits = t.groups[0]
+            prefix = whole(digits, Span(t.source, start, start + len(digits)))  # 0: left out
         atom = self.atom()
         if prefix is not None:
             atom = Repeat(atom, prefix, t.span(start))
@@ -583,6 +387,9 @@ class Parser:
             while t.check("PIPE"):
                 t.read()
                 branches.append(self._nested(start, close=False))
+            if word == "mul" and len(branches) < 2:
+                t.fail("mul[ … ] multiplies two or more branches", start, start + 3,
+                       hint="write mul[ id | gap → 16fc → sigmoid ], one branch per operand")
             self._close(start)
             return Branch(word, tuple(branches), t.span(start))
         return self.layer()
@@ -640,11 +447,14 @@ class Parser:
                 low = word.text.lower()
                 if low == "f":
                     return self._call(start, "conv", word, pre={"n": (n, first)})
+                if low == "t":
+                    return self._call(start, "tconv", word, pre={"n": (n, first)})
                 if low == "fc":
                     return self._leaf(start, "fc", {"n": (n, first)})
                 raise CnnCostError(f"unknown layer '{first.text}{word.text}'"
-                                   + did_you_mean(low, ("f", "fc")),
-                                   t.span(start), hint=f"write {n}F(3,3) for a convolution or {n}fc")
+                                   + did_you_mean(low, ("f", "t", "fc")), t.span(start),
+                                   hint=f"write {n}F(3,3) for a convolution, {n}T(2,2,s=2) for "
+                                        f"a transposed one, or {n}fc")
             t.fail("expected a layer after the number", start, first.end,
                    hint="write 64F(3,3), (3,64), 128*3*3*256, 3/3 or 4096fc")
         if t.check("NAME"):
@@ -663,7 +473,8 @@ class Parser:
                 return self._leaf(start, "fc", {"n": (int(n.text), n)})
             if low == "input":
                 t.fail("Input(H,W,C) may only come first", word.start, word.end,
-                       hint="move it to the start of the spec, or use --input")
+                       hint="move it to the start of the spec",
+                       cli_hint="move it to the start of the spec, or use --input")
             if low in self.blocks:
                 return self._block(start, self.blocks[low])
             if low not in LAYERS:
@@ -680,8 +491,9 @@ class Parser:
     def _known(self, word: str) -> bool:
         return word in LAYERS or word in self.blocks or bool(re.fullmatch(r"fc\d+", word))
 
-    def _block(self, start: int, block: Block) -> Chain:
-        """NAME [args] for a user-defined block: its body, expanded and parsed."""
+    def _block(self, start: int, block: Block) -> Chain | Deferred:
+        """NAME [args] for a user-defined block: its body, expanded and parsed —
+        or, for a block that reads `cin`, a call expanded once its input is known."""
         t = self.t
         raw: list[tuple[str | None, Value]] = []
         if t.check("LPAREN"):
@@ -700,12 +512,18 @@ class Parser:
         if self.block_depth >= MAX_BLOCK_DEPTH:
             raise CnnCostError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep here", span,
                                hint="does a block use itself?")
+        if block.reads_cin:
+            return Deferred(block, tuple(args), tuple(kwargs.items()), span,
+                            tuple(self.variables.items()), self.blocks, self.block_depth)
         source = block.expand(args, kwargs, span, self.variables)
-        inner = Parser(source, self.blocks, self.block_depth + 1, self.variables)
-        chain = inner.chain()
-        if not inner.t.check("END"):
-            inner.t.fail("expected an arrow or the end of the block",
-                         hint="join layers with →, ->, => or +")
+        return Parser(source, self.blocks, self.block_depth + 1, self.variables).block_body()
+
+    def block_body(self) -> Chain:
+        """A block's expanded body: one chain, then the end."""
+        chain = self.chain()
+        if not self.t.check("END"):
+            self.t.fail("expected an arrow or the end of the block",
+                        hint="join layers with →, ->, => or +")
         return chain
 
     def _int(self, what: str, hint: str = "") -> tuple[int, Token]:
@@ -751,6 +569,8 @@ class Parser:
             raw = self._args_tail(close_hint=f"write {sig.example}", allow_empty=True)
         elif name == "conv":
             t.fail("expected '(' after F", hint="write 64F(3,3) or 64F(7,7,3,s=2)")
+        elif name == "tconv":
+            t.fail("expected '(' after T", hint="write 64T(2,2,s=2)")
         return self._leaf(start, name, pre or {}, raw)
 
     def _args_tail(self, close_hint: str, allow_empty: bool = False) -> list[tuple[str | None, Value]]:
@@ -774,10 +594,9 @@ class Parser:
         t._skip_ws()
         start = t.pos
         key = None
-        m = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=").match(t.text, start)
-        if m:
-            key = m.group(1).lower()
-            t.pos = m.end()
+        if t.check("KEY"):
+            t.read()
+            key = t.groups[0].lower()
         t._skip_ws()
         vstart = t.pos
         if t.check("NUMBER"):
@@ -793,12 +612,12 @@ class Parser:
             return key, Value(t.read().text, t.span(vstart))
         if t.check("END", peek=True):
             t.fail("unbalanced parenthesis: expected ')'", hint=hint)
-        if re.compile(r"-\s*\d").match(t.text, t.pos):
-            t.fail("negative values are not allowed", t.pos,
-                   re.compile(r"-\s*\d+").match(t.text, t.pos).end(),
+        if t.check("NEGATIVE", peek=True):
+            t.check("NEGATIVE")
+            tok = t.read()
+            t.fail("negative values are not allowed", tok.start, tok.end,
                    hint="sizes, strides, padding and counts are whole numbers")
         t.fail("expected a value", hint=hint)
-        raise AssertionError  # unreachable
 
     def _leaf(self, start: int, name: str, pre: dict, raw: list | None = None,
               name_span: tuple[int, int] | None = None) -> Leaf:
@@ -813,7 +632,7 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
                 span: Span) -> Layer:
     """Bind positional and keyword arguments to a layer's signature and build it."""
     sig = LAYERS[name]
-    display = name
+    display = sig.names[0]
     params = list(sig.positional)
     free = [p for p in params if p not in values]
     positional = 0
@@ -832,8 +651,14 @@ def build_layer(name: str, values: dict[str, Value], raw: list[tuple[str | None,
             named = True
             if key not in sig.positional and key not in sig.options:
                 allowed = [*sig.positional, *sig.options]
-                raise CnnCostError(f"{display} has no option '{key}'" + did_you_mean(key, allowed),
-                                   value.span,
+                ours = TORCH_SPELLINGS.get(key)
+                if ours in allowed:  # PyTorch's spelling of one of ours: stride= → s=
+                    close = f" (did you mean '{ours}='?)"
+                elif ours and not ours.isidentifier():  # e.g. negative_slope → lrelu(0.1)
+                    close = f" (cnncost writes {ours})"
+                else:
+                    close = did_you_mean(key, allowed)
+                raise CnnCostError(f"{display} has no option '{key}'" + close, value.span,
                                    hint="its options are " + (", ".join(allowed) or "none"))
             if key in values:
                 raise CnnCostError(f"{display}: '{key}' is given twice", value.span)
@@ -872,53 +697,106 @@ def parse(text: str, name: str = "", line: int = 1, column: int = 1,
 
 
 def expanded_size(item: Item) -> int:
-    """How many nodes lowering would create, computed without creating them."""
+    """How many nodes lowering would create, computed without creating them
+    (a block that waits for its input channels counts as one)."""
     if isinstance(item, Leaf):
         return 0 if isinstance(item.layer, Identity) else 1
     if isinstance(item, Chain):
         return sum(expanded_size(i) for i in item.items)
     if isinstance(item, Repeat):
         return item.count * expanded_size(item.body)
+    if isinstance(item, Deferred):
+        return 1
     return 1 + sum(expanded_size(b) for b in item.branches)
 
 
 class Lowerer:
-    def __init__(self) -> None:
+    """Expands a syntax tree into graph nodes, in order.
+
+    A block that reads `cin` is expanded when lowering reaches it: the nodes
+    before it are shape-inferred (graph.Inferrer) to learn the channels that
+    reach it. With `rebuild`, each call also returns the syntax tree with those
+    blocks expanded (a repeat whose expansions differ is written out), which
+    is what the canonical printer prints."""
+
+    def __init__(self, input: Shape | None = None, padding: Padding = Padding.SAME,
+                 rebuild: bool = False) -> None:
         self.nodes: list[Node] = []
         self.unit = -1  # index of the current top-level unit
+        self.input, self.padding, self.rebuild = input, padding, rebuild
+        self.inferrer = None  # created when a block first asks for its input channels
 
-    def top(self, chain: Chain, prev: int, stage: str | None = None) -> int:
+    def top(self, chain: Chain, prev: int, stage: str | None = None) -> tuple[int, list[Item]]:
         """Lower a top-level chain: each (repeated) item is its own unit."""
+        out: list[Item] = []
         for item in chain.items:
-            prev = self._top_item(item, prev, stage)
-        return prev
+            prev = self._top_item(item, prev, stage, out)
+        return prev, out
 
-    def _top_item(self, item: Item, prev: int, stage: str | None) -> int:
+    def _top_item(self, item: Item, prev: int, stage: str | None, out: list[Item]) -> int:
         if isinstance(item, Repeat):
+            start = len(out)
             for _ in range(item.count):
-                prev = self._top_item(item.body, prev, stage)
+                prev = self._top_item(item.body, prev, stage, out)
+            if self.rebuild:
+                done = out[start:]
+                if done and all(x == done[0] for x in done) and len(done) == item.count:
+                    out[start:] = [Repeat(done[0], item.count, item.span)]
+                elif not done:
+                    out.append(item)  # ×0
             return prev
         self.unit += 1
-        return self.item(item, prev, self.unit, stage)
+        prev, rebuilt = self.item(item, prev, self.unit, stage)
+        out.append(rebuilt)
+        return prev
 
-    def item(self, item: Item, prev: int, unit: int, stage: str | None) -> int:
+    def _append(self, node: Node) -> int:
+        if len(self.nodes) >= MAX_LAYERS:
+            raise CnnCostError(f"the spec expands to more than {MAX_LAYERS:,} layers", node.span,
+                               hint="lower the repeat counts")
+        self.nodes.append(node)
+        return len(self.nodes) - 1
+
+    def channels(self, prev: int, span: Span) -> int:
+        """The channels of node `prev`'s output: infers the nodes not inferred yet."""
+        if self.inferrer is None:
+            from .graph import Inferrer, require_input
+            graph = Graph((Node(Identity(), (INPUT,), span),), self.input, self.padding)
+            self.inferrer = Inferrer(require_input(graph), self.padding)
+        inf = self.inferrer
+        while len(inf.infos) < len(self.nodes):
+            inf.add(self.nodes[len(inf.infos)])
+        return inf.info(prev).output.c
+
+    def item(self, item: Item, prev: int, unit: int, stage: str | None) -> tuple[int, Item]:
         if isinstance(item, Leaf):
             if isinstance(item.layer, Identity):
-                return prev
-            self.nodes.append(Node(item.layer, (prev,), item.span, unit, stage))
-            return len(self.nodes) - 1
+                return prev, item
+            return self._append(Node(item.layer, (prev,), item.span, unit, stage)), item
         if isinstance(item, Chain):
+            subs = []
             for sub in item.items:
-                prev = self.item(sub, prev, unit, stage)
-            return prev
+                prev, done = self.item(sub, prev, unit, stage)
+                subs.append(done)
+            return prev, Chain(tuple(subs)) if self.rebuild else item
         if isinstance(item, Repeat):
+            reps = []
             for _ in range(item.count):
-                prev = self.item(item.body, prev, unit, stage)
-            return prev
-        ends = tuple(self.item(b, prev, unit, stage) for b in item.branches)
-        merge = Concat() if item.op == "concat" else Add()
-        self.nodes.append(Node(merge, ends, item.span, unit, stage))
-        return len(self.nodes) - 1
+                prev, done = self.item(item.body, prev, unit, stage)
+                reps.append(done)
+            if self.rebuild and reps and any(r != reps[0] for r in reps):
+                return prev, Chain(tuple(reps))
+            return prev, Repeat(reps[0], item.count, item.span) if self.rebuild and reps else item
+        if isinstance(item, Deferred):
+            return self.item(item.expand(self.channels(prev, item.span)), prev, unit, stage)
+        ends, branches = [], []
+        for b in item.branches:
+            end, done = self.item(b, prev, unit, stage)
+            ends.append(end)
+            branches.append(done)
+        node = Node(BRANCHES[item.op](), tuple(ends), item.span, unit, stage)
+        rebuilt = Branch(item.op, tuple(branches), item.span) if self.rebuild else item
+        return self._append(node), rebuilt  # type: ignore[arg-type]
 
 
 def check_size(chains: list[Chain], span: Span | None) -> None:
@@ -937,11 +815,36 @@ def lower_stages(stages: Sequence[tuple[str | None, Chain]], input: Shape | None
     checking the expanded size."""
     chains = [c for _, c in stages]
     check_size(chains, getattr(chains[0].items[0], "span", None))
-    lw = Lowerer()
+    lw = Lowerer(input, padding)
     prev = INPUT
     for label, chain in stages:
-        prev = lw.top(chain, prev, label)
+        prev, _ = lw.top(chain, prev, label)
     return Graph(tuple(lw.nodes), input, padding, name, input_span)
+
+
+def expand_blocks(stages: Sequence[tuple[str | None, Chain]], input: Shape | None,
+                  padding: Padding) -> list[tuple[str | None, Chain]]:
+    """The stages with every block that reads `cin` expanded (for printing)."""
+    if not any(_has_deferred(c) for _, c in stages):
+        return list(stages)
+    lw = Lowerer(input, padding, rebuild=True)
+    prev, out = INPUT, []
+    for label, chain in stages:
+        prev, items = lw.top(chain, prev, label)
+        out.append((label, Chain(tuple(items))))
+    return out
+
+
+def _has_deferred(item: Item) -> bool:
+    if isinstance(item, Deferred):
+        return True
+    if isinstance(item, Leaf):
+        return False
+    if isinstance(item, Chain):
+        return any(_has_deferred(i) for i in item.items)
+    if isinstance(item, Repeat):
+        return _has_deferred(item.body)
+    return any(_has_deferred(b) for b in item.branches)
 
 
 def lower(parsed: Parsed, name: str = "", padding: Padding = Padding.SAME,
@@ -972,93 +875,3 @@ def parse_shape(text: str, what: str = "") -> Shape:
         raise CnnCostError("input sizes must be at least 1", Span(src, 0, len(text)),
                            hint="e.g. 224x224x3")
     return Shape(*dims)
-
-
-# ---------------------------------------------------------------------------
-# Canonical notation of one layer (the inverse of build_layer)
-
-
-def _opts(*pairs: tuple[str, object, object]) -> str:
-    """',k=v' for each (key, value, default) whose value is not the default."""
-    out = []
-    for key, value, default in pairs:
-        if value != default:
-            v = int(value) if isinstance(value, bool) else value
-            out.append(f",{key}={v}")
-    return "".join(out)
-
-
-def format_layer(layer: Layer) -> str:
-    """The canonical spelling of a layer; parsing it gives the same layer."""
-    if isinstance(layer, Conv):
-        c_in = f",{layer.c_in}" if layer.c_in is not None else ""
-        return (f"{layer.filters}F({layer.kh},{layer.kw}{c_in}"
-                + _opts(("s", layer.stride, 1), ("p", layer.pad, None), ("g", layer.groups, 1),
-                        ("d", layer.dilation, 1), ("b", layer.bias, True)) + ")")
-    if isinstance(layer, Depthwise):
-        return (f"dw({layer.kh},{layer.kw}"
-                + _opts(("m", layer.multiplier, 1), ("s", layer.stride, 1), ("p", layer.pad, None),
-                        ("d", layer.dilation, 1), ("b", layer.bias, True)) + ")")
-    if isinstance(layer, ChannelWise):
-        return (f"cw({layer.dc}" + _opts(("s", layer.stride, 1), ("p", layer.pad, "same"),
-                                         ("b", layer.bias, False)) + ")")
-    if isinstance(layer, GroupChannelWise):
-        return f"gcw({layer.groups},{layer.dc}" + _opts(("b", layer.bias, False)) + ")"
-    if isinstance(layer, ConvClassifier):
-        return f"ccl({layer.classes}" + _opts(("b", layer.bias, False)) + ")"
-    if isinstance(layer, Pool):
-        return (f"{layer.op.value}-p({layer.kh},{layer.kw},{layer.stride}"
-                + _opts(("p", layer.pad, 0), ("ceil", layer.ceil, False)) + ")")
-    if isinstance(layer, GlobalPool):
-        return "gap" if layer.op is PoolOp.AVG else "gmp"
-    if isinstance(layer, AdaptivePool):
-        return f"{'aap' if layer.op is PoolOp.AVG else 'amp'}({layer.h},{layer.w})"
-    if isinstance(layer, SPP):
-        return "spp(" + ",".join(str(n) for n in layer.levels) + ")"
-    if isinstance(layer, Dense):
-        return f"{layer.units}fc" if layer.bias else f"fc({layer.units},b=0)"
-    if isinstance(layer, Activation):
-        return layer.fn.value
-    if isinstance(layer, LRN):
-        return f"lrn({layer.size})"
-    if isinstance(layer, SE):
-        head = f"se(sq={layer.squeeze}" if layer.squeeze is not None else f"se({layer.reduction}"
-        return (head + _opts(
-                                               ("act", layer.act.value, "relu"),
-                                               ("gate", layer.gate.value, "sigmoid")) + ")")
-    if isinstance(layer, Shuffle):
-        return f"shuffle({layer.groups})"
-    if isinstance(layer, Chunk):
-        return f"chunk({layer.parts},{layer.index})"
-    simple = {BatchNorm: "bn", Dropout: "dropout", Flatten: "flatten", Identity: "id",
-              Concat: "concat", Add: "add"}
-    return simple[type(layer)]
-
-
-# ---------------------------------------------------------------------------
-# Canonical notation of a whole spec (`cnncost fmt`)
-
-
-def format_item(item: Item) -> str:
-    """Canonical text of a syntax-tree item; parsing it gives the same graph."""
-    if isinstance(item, Leaf):
-        return format_layer(item.layer)
-    if isinstance(item, Chain):
-        inner = " → ".join(format_item(i) for i in item.items)
-        return f"[ {inner} ]"
-    if isinstance(item, Repeat):
-        body = item.body
-        if isinstance(body, Chain) and len(body.items) == 1 and \
-                isinstance(body.items[0], (Leaf, Branch)):
-            body = body.items[0]  # a group of one layer is that layer (a unit either way)
-        return f"{format_item(body)}×{item.count}"
-    branches = item.branches
-    if (item.op == "add" and len(branches) == 2 and len(branches[1].items) == 1
-            and isinstance(branches[1].items[0], Leaf)
-            and isinstance(branches[1].items[0].layer, Identity)):
-        return f"res[ {format_chain(branches[0])} ]"
-    return f"{item.op}[ " + " | ".join(format_chain(b) for b in branches) + " ]"
-
-
-def format_chain(chain: Chain) -> str:
-    return " → ".join(format_item(i) for i in chain.items)

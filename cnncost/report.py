@@ -65,7 +65,7 @@ def shape_list(s: Shape) -> list[int]:
 
 
 def layer_notation(row: LayerCost) -> str:
-    from .notation import format_layer
+    from .printer import format_layer
     return format_layer(row.layer)
 
 
@@ -84,7 +84,7 @@ def stage_dict(s: StageCost) -> dict[str, Any]:
 
 def layer_dict(r: LayerCost) -> dict[str, Any]:
     return {
-        "index": r.index, "name": r.name, "kind": r.kind.value, "notation": layer_notation(r),
+        "index": r.index, "name": r.name, "kind": r.kind, "notation": layer_notation(r),
         "stage": r.stage, "inputs": list(r.inputs), "output": shape_list(r.output),
         "params": r.params, "macs": r.macs, "flops": r.flops, "complexity": r.complexity,
         "activations": r.activations, "ops": r.ops, "rf": r.rf, "jump": r.jump,
@@ -135,7 +135,7 @@ def analysis_csv(net: NetworkCost, stages: bool = False) -> str:
         return csv_text(out)
     out.append(CSV_COLUMNS)
     for r in net.rows:
-        out.append((r.index, safe_cell(r.name), r.kind.value, safe_cell(r.stage),
+        out.append((r.index, safe_cell(r.name), r.kind, safe_cell(r.stage),
                     safe_cell(layer_notation(r)), *shape_list(r.output), r.params, r.macs,
                     r.flops, r.complexity, r.activations, r.ops, r.rf, r.jump))
     return csv_text(out)
@@ -287,41 +287,45 @@ def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False) -> Any:
     return analysis_table(net, stages)
 
 
+# The branch forms, which have no call syntax of their own: kind → (form, meaning, PyTorch)
+BRANCH_FORMS = {
+    "concat": ("concat[ a | b ]", "branches concatenated along the channels", "torch.cat(…, 1)"),
+    "add": ("add[ a | b ], res[ a ]", "element-wise sum; res[ a ] is add[ a | id ]", "a + b"),
+    "mul": ("mul[ a | b ]", "element-wise product; 1x1xC, HxWx1 and 1x1x1 operands broadcast",
+            "a * b"),
+}
+LAYERS_HEADER = ["name", "kind", "positional", "options", "example", "meaning", "PyTorch"]
+
+
 def layers_rows() -> list[list[str]]:
-    """One row per named layer of the notation: names, arguments, example, meaning."""
-    from .notation import LAYERS
-    by_sig: dict[int, list[str]] = {}
-    for name, sig in LAYERS.items():
-        by_sig.setdefault(id(sig), []).append(name)
+    """One row per way of writing a layer, from the registry: names (aliases too),
+    kind, arguments, an example, the meaning and the PyTorch equivalent."""
+    from .layers import KINDS
     rows = []
-    for names in by_sig.values():
-        sig = LAYERS[names[0]]
-        args = ", ".join([*sig.positional[:4], *(f"{o}=" for o in sig.options)])
-        if len(sig.positional) > 4:
-            args = "levels…"
-        rows.append([" / ".join(names), args, sig.example, sig.doc])
+    for k in KINDS:
+        for sig in k.syntax:
+            positional = ", ".join(sig.positional) if len(sig.positional) <= 4 else "levels…"
+            rows.append([" / ".join(sig.names), k.kind, positional, ", ".join(sig.options),
+                         sig.example, sig.doc, sig.torch])
+        if not k.syntax:
+            form, doc, torch = BRANCH_FORMS[k.kind]
+            rows.append([form, k.kind, "branches", "", form.split(",")[0], doc, torch])
     return rows
 
 
 def render_layers(fmt: Format) -> Any:
-    header = ["name", "arguments", "example", "meaning"]
+    header = LAYERS_HEADER
     rows = layers_rows()
     if fmt is Format.JSON:
         return to_json([dict(zip(header, r)) for r in rows])
     if fmt is Format.CSV:
         return csv_text([header, *rows])
     if fmt is Format.MARKDOWN:
-        return md_table(header, [[f"`{c}`" if i in (0, 2) else c for i, c in enumerate(r)]
-                                 for r in rows], "llll")
-    from rich import box
-    from rich.table import Table
-    table = Table(box=box.SIMPLE_HEAD, caption="plus (s,n)/k, c_in*kh*kw*n, k/s, Nfc, "
-                  "concat[a|b], add[a|b], res[a], [..]×k — see docs/language.md")
-    for h in header:
-        table.add_column(h)
-    for r in rows:
-        table.add_row(*r)
-    return table
+        return md_table(header, [[f"`{c}`" if i in (0, 4) and c else c for i, c in enumerate(r)]
+                                 for r in rows], "lllllll")
+    return simple_table(header, rows, "lllllll", wrap={5, 6},
+                        caption="plus (s,n)/k, c_in*kh*kw*n, k/s, Nfc, NT(…) and [..]×k "
+                                "— see docs/language.md")
 
 
 # ---------------------------------------------------------------------------

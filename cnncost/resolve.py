@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 from .errors import CnnCostError, did_you_mean
-from .model import Padding
+from .model import Document, NetworkSpec, Padding
 from .notation import parse
-from .yaml_spec import Document, NetworkSpec, load_document
+from .yaml_spec import load_document
 from . import zoo
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".cnn", ".txt", ".spec")
@@ -104,8 +104,9 @@ def one_network(doc: Document, variant: str | None = None) -> NetworkSpec:
     """The network to analyse: the only one, the named variant, or the baseline."""
     if variant is not None:
         if not doc.is_variants:
-            raise CnnCostError(f"--variant {variant}: {doc.name or 'this spec'} is one network, "
-                               "not a variants file", hint="drop --variant")
+            raise CnnCostError(f"variant {variant}: {doc.name or 'this spec'} is one network, "
+                               "not a variants file", hint="ask for no variant",
+                               cli_hint="drop --variant")
         for key, net in doc.networks.items():
             if key.lower() == variant.lower():
                 return net

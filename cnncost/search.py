@@ -21,10 +21,11 @@ from typing import Any
 from .comparison import collapse
 from .costs import LayerCost, NetworkCost, analyze
 from .errors import CnnCostError
-from .graph import PASSTHROUGH, infer
-from .model import INPUT, Conv, Graph, Node, Shape
-from .notation import Chain, Item, Repeat, format_chain, format_layer, parse
-from .yaml_spec import NetworkSpec, yaml_quote
+from .graph import infer
+from .layers import BY_CLASS, Conv
+from .model import INPUT, Graph, NetworkSpec, Node, Shape
+from .notation import Chain, Item, Repeat, parse
+from .printer import format_chain, format_layer, yaml_quote
 
 INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this
 MAX_DEPTH = 256  # layers in a candidate stage
@@ -52,6 +53,11 @@ class StageInfo:
     prefix: int  # how many graph nodes come before the stage's first conv
 
 
+def _passthrough(row: LayerCost) -> bool:
+    """An element-wise layer (bn, relu, …) that a replacement keeps after its convs."""
+    return BY_CLASS[type(row.layer)].passthrough
+
+
 def stage_info(net: NetworkCost, label: str) -> StageInfo:
     rows = [r for r in net.rows if r.stage == label]
     if not rows:
@@ -62,7 +68,7 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
         raise CnnCostError(f"stage {label} has no convolution to replace")
     i0, i1 = rows.index(convs[0]), rows.index(convs[-1])
     if any(r.inputs != (r.index - 1,) for r in rows) or any(
-            not isinstance(r.layer, (Conv, *PASSTHROUGH)) for r in rows[i0: i1 + 1]):
+            not (isinstance(r.layer, Conv) or _passthrough(r)) for r in rows[i0: i1 + 1]):
         raise CnnCostError(f"stage {label} is not a plain chain of convolutions",
                            hint="replace works on stages such as He & Sun's: (pooling,) "
                                 "convolutions and element-wise layers, (pooling)")
@@ -73,7 +79,7 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
     def run_after(conv: LayerCost) -> list[LayerCost]:
         out = []
         for r in rows[rows.index(conv) + 1:]:
-            if not isinstance(r.layer, PASSTHROUGH):
+            if not _passthrough(r):
                 break
             out.append(r)
         return out
@@ -174,20 +180,21 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
     if widths is None:
         if 2 * info.n_out // 8 > MAX_WIDTHS:
             raise CnnCostError(f"the default widths (multiples of 8 up to {2 * info.n_out:,}) are "
-                               f"more than {MAX_WIDTHS:,}", hint="give --widths")
+                               f"more than {MAX_WIDTHS:,}", hint="give the widths to try", cli_hint="give --widths")
         widths = tuple(range(8, 2 * info.n_out + 1, 8))
     sizes = tuple(dict.fromkeys(sizes))  # each once, in the order given
     widths = tuple(dict.fromkeys(widths))
     if len(widths) > MAX_WIDTHS:
         raise CnnCostError(f"{len(widths):,} widths are more than {MAX_WIDTHS:,}",
-                           hint="give fewer --widths")
+                           hint="give fewer widths", cli_hint="give fewer --widths")
     lo, hi = depths
     if lo < 1 or hi < lo:
         raise CnnCostError(f"depths {lo}..{hi} are not a range of at least one layer",
-                           hint="e.g. --depth 1..16")
+                           hint="e.g. depths 1..16", cli_hint="e.g. --depth 1..16")
     if hi > MAX_DEPTH:
         raise CnnCostError(f"depth {hi} is more than the {MAX_DEPTH} layers a stage may have here",
-                           hint=f"e.g. --depth 1..{min(64, MAX_DEPTH)}")
+                           hint=f"e.g. depths 1..{min(64, MAX_DEPTH)}",
+                           cli_hint=f"e.g. --depth 1..{min(64, MAX_DEPTH)}")
     n = np.asarray(widths, dtype=np.int64)
     c_in, n_out, c0 = info.shape_in.c, info.n_out, info.complexity
     bias = 1 if info.bias else 0
@@ -204,7 +211,8 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
         bound = float(s2) * max(c_in, max(widths), n_out) ** 2 * float(a.sum() if len(a) else 0)
         if bound >= INT64_SAFE:
             raise CnnCostError("the candidate grid would overflow 64-bit integers",
-                               hint="use fewer or smaller --widths or --depth")
+                               hint="use fewer or smaller widths or depths",
+                           cli_hint="use fewer or smaller --widths or --depth")
         for layers in range(lo, hi_s + 1):
             final = areas[layers - 1]
             if final != info.out_hw[0] * info.out_hw[1]:
@@ -302,7 +310,8 @@ def scaled(load_fn: Any, ref: str, width: float | None = None, depth: float | No
     shape = spec.input
     if resolution is not None:
         if shape is None:
-            raise CnnCostError("--resolution needs a spec with an input shape")
+            raise CnnCostError("a new resolution needs a spec with an input shape",
+                               cli_hint="--resolution needs a spec with an input shape")
         shape = Shape(resolution, resolution, shape.c)
         # --resolution means to change the input, even one written as Input(...)
         spec = dc_replace(spec, input_in_text=False)

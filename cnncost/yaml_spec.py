@@ -30,15 +30,16 @@ YAML is read with PyYAML's safe composer; errors name the file, line and column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from .blocks import Block, parse_signature
 from .errors import CnnCostError, Source, Span, did_you_mean
-from .model import Graph, Padding, Shape
+from .layers import Identity
+from .layers.base import Value
+from .model import Document, NetworkSpec, Padding, Shape
 from .notation import (
-    LAYERS, MAX_NESTING, Branch, Chain, Item, Leaf, Repeat, Value, build_layer, lower_stages,
-    parse, parse_shape,
+    BRANCH_WORDS, LAYERS, MAX_NESTING, Branch, Chain, Item, Leaf, Repeat, build_layer, parse,
+    parse_shape,
 )
 
 MAX_YAML_NODES = 100_000
@@ -57,45 +58,7 @@ VARIANT_KEYS = ("from", "name", "input", "padding", "vars", "spec", "stages", "l
 
 # The keys a structural item of a `layers:` list may have.
 STRUCTURE_KEYS = {"repeat": ("repeat", "layers"), "concat": ("concat",), "add": ("add",),
-                  "res": ("res",)}
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkSpec:
-    """A network as written: its (optionally labelled) stages of parsed chains."""
-
-    name: str
-    input: Shape | None
-    padding: Padding
-    stages: tuple[tuple[str | None, Chain], ...]  # (label or None, chain) in order
-    description: str = ""
-    source: str = ""
-    input_span: Span | None = field(default=None, compare=False)
-    reference: tuple[tuple[str, str], ...] = ()  # published figures: (key, value as written)
-    input_in_text: bool = False  # written as Input(...) in the spec text itself
-
-    @property
-    def stage_labels(self) -> list[str]:
-        return [label for label, _ in self.stages if label is not None]
-
-    def graph(self, input: Shape | None = None, padding: Padding | None = None) -> Graph:
-        """Lower to a Graph; `input`/`padding` override the spec's own."""
-        if input is not None and self.input_in_text and input != self.input:
-            raise CnnCostError(f"the spec says Input({self.input.h},{self.input.w},{self.input.c}) "
-                               f"but --input says {input}", self.input_span,
-                               hint="drop one of them")
-        return lower_stages(self.stages, input or self.input, padding or self.padding, self.name,
-                            self.input_span)
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """What a YAML file holds: one network, or named variants with a baseline."""
-
-    networks: dict[str, NetworkSpec]
-    baseline: str | None = None  # the variants file's baseline (None for one network)
-    name: str = ""
-    is_variants: bool = False
+                  "mul": ("mul",), "res": ("res",)}
 
 
 # ---------------------------------------------------------------------------
@@ -304,7 +267,7 @@ def _blocks(r: _Reader, node) -> None:  # type: ignore[no-untyped-def]
     for key, (k, v) in r.mapping(node, "blocks", ()).items():
         span = r.node_span(k)
         block = parse_signature(key, r.string(v, f"block {key}"), r.scalar_source(v), span)
-        if block.name in LAYERS or block.name in ("concat", "add", "res", "input", "f"):
+        if block.name in LAYERS or block.name in (*BRANCH_WORDS, "input"):
             r.fail(k, f"block '{block.name}' has the name of a built-in layer",
                    hint="choose another name")
         if re.fullmatch(r"fc\d+", block.name):  # the parser reads fc10 as a 10-way fc layer
@@ -496,21 +459,23 @@ def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
         if "layers" not in m:
             r.fail(node, "repeat needs `layers:`", hint="{repeat: 3, layers: [\"(3,256)\"]}")
         return Repeat(_layers(r, m["layers"][1]), count, span)
-    for op in ("concat", "add"):
+    for op in ("concat", "add", "mul"):
         if op in m:
             bnode = m[op][1]
             if not isinstance(bnode, yaml.SequenceNode) or not bnode.value:
                 r.fail(bnode, f"{op} needs a list of branches, each a list of layers")
+            if op == "mul" and len(bnode.value) < 2:
+                r.fail(bnode, "mul multiplies two or more branches",
+                       hint="mul: [[id], [gap, 16fc, sigmoid]]")
             return Branch(op, tuple(_layers(r, b) for b in bnode.value), span)
     if "res" in m:
-        from .model import Identity
         body = _layers(r, m["res"][1])
         return Branch("add", (body, Chain((Leaf(Identity(), span),))), span)
     if "layer" not in m:
-        r.fail(node, "a structured layer needs `layer:` (or repeat:, concat:, add:, res:)",
+        r.fail(node, "a structured layer needs `layer:` (or repeat:, concat:, add:, mul:, res:)",
                hint="- {layer: conv, n: 64, kh: 3, s: 2}")
     name = r.string(m["layer"][1], "layer").lower()
-    canon = "conv" if name == "f" else name
+    canon = name
     if canon not in LAYERS:
         r.fail(m["layer"][1], f"unknown layer '{name}'" + did_you_mean(name, LAYERS))
     values = {}
@@ -590,75 +555,3 @@ def _variants(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
                    hint="variants: " + ", ".join(vm))
     name = r.string(top["name"][1], "name") if "name" in top else ""
     return Document({n: done[n] for n in vm}, baseline, name, True)
-
-
-def format_network(net: NetworkSpec) -> str:
-    """The canonical notation of a network: Input(...), then its chain, one line
-    per stage with the stage's label as a comment."""
-    from .notation import format_chain
-    lines = []
-    if net.input is not None:
-        s = net.input
-        lines.append(f"Input({s.h},{s.w},{s.c})")
-    for label, chain in net.stages:
-        text = format_chain(chain)
-        prefix = "→ " if lines else ""
-        comment = f"  # stage {label}" if label is not None else ""
-        lines.append(f"{prefix}{text}{comment}")
-    return "\n".join(lines) + "\n"
-
-
-def yaml_quote(text: str) -> str:
-    """A YAML double-quoted scalar that reads back as `text`: JSON's escapes, plus
-    the line breaks YAML has and JSON does not (U+0085, U+2028, U+2029)."""
-    import json
-    out = json.dumps(text, ensure_ascii=False)
-    return out.replace("\x85", "\\N").replace("\u2028", "\\L").replace("\u2029", "\\P")
-
-
-def needs_yaml(net: NetworkSpec) -> bool:
-    """Whether the notation alone would lose something: a padding policy other
-    than `same`, or stage labels (the notation has neither)."""
-    return net.padding is not Padding.SAME or any(label is not None for label, _ in net.stages)
-
-
-def format_document(doc: Document) -> str:
-    """The canonical form of a document, which loads back to identical networks.
-
-    One network with `same` padding and no stage labels is its notation
-    (:func:`format_network`). Otherwise it is YAML: name, input, padding and the
-    stages (or spec) in canonical notation; a variants file becomes one with
-    every variant written out in full (`from:` resolved, vars substituted).
-    """
-    from .notation import format_chain
-
-    q = yaml_quote
-    def body(net: NetworkSpec, indent: str) -> list[str]:
-        lines = []
-        if net.input is not None:
-            lines.append(f"{indent}input: {net.input.h}x{net.input.w}x{net.input.c}")
-        lines.append(f"{indent}padding: {net.padding.value}")
-        if all(label is not None for label, _ in net.stages):
-            lines.append(f"{indent}stages:")
-            lines += [f"{indent}  {q(str(label))}: {q(format_chain(chain))}"
-                      for label, chain in net.stages]
-        else:  # unlabelled pieces: one chain
-            from .notation import Chain
-            whole = Chain(tuple(item for _, chain in net.stages for item in chain.items))
-            lines.append(f"{indent}spec: {q(format_chain(whole))}")
-        return lines
-
-    if not doc.is_variants:
-        net = next(iter(doc.networks.values()))
-        if not needs_yaml(net):
-            return format_network(net)
-        head = [f"name: {q(net.name)}"] if net.name else []
-        return "\n".join(head + body(net, "")) + "\n"
-    lines = [f"name: {q(doc.name)}"] if doc.name else []
-    lines += [f"baseline: {q(doc.baseline or '')}", "variants:"]
-    for key, net in doc.networks.items():
-        lines.append(f"  {q(key)}:")
-        if net.name != key:
-            lines.append(f"    name: {q(net.name)}")
-        lines += body(net, "    ")
-    return "\n".join(lines) + "\n"

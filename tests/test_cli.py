@@ -116,7 +116,7 @@ def test_input_override_and_conflict():
     code, out, _ = run("analyze", "he2015-a", "--input", "200x200x3", "-f", "json")
     assert code == 0 and json.loads(out)["input"] == [200, 200, 3]
     code, _, err = run("analyze", "Input(8,8,3) -> relu", "--input", "9x9x3")
-    assert code == 2 and "--input says 9x9x3" in err
+    assert code == 2 and "but the input given is 9x9x3" in err
 
 
 def test_variant_option():
@@ -231,7 +231,7 @@ def test_user_names_are_shown_as_text_in_every_format(tmp_path, command, fmt):
     (["analyze", "relu", "--input", ""],
      "error: --input '' is not an input shape\n  hint: write height x width x channels, e.g. 224x224x3\n"),
     (["analyze", "resnet18", "--variant", "x"],
-     "error: --variant x: resnet18 is one network, not a variants file\n  hint: drop --variant\n"),
+     "error: variant x: resnet18 is one network, not a variants file\n  hint: drop --variant\n"),
     (["zoo", "resnet18", "--format", "json"],
      "error: `cnncost zoo resnet18` prints the spec file; --format is for the list\n"
      "  hint: cnncost zoo --format json lists every entry; cnncost analyze resnet18 --format json "
@@ -271,7 +271,7 @@ def test_the_largest_sizes_still_count_exactly():
 
 @pytest.mark.parametrize("args,message", [
     (["analyze", "resnet50", "--padding", "foo"],
-     "error: Invalid value for '--padding': 'foo' is not one of 'same', 'he2015'.\n"
+     "error: Invalid value for '--padding': 'foo' is not one of 'same', 'he2015', 'tf'.\n"
      "  hint: `cnncost analyze --help` lists its options and arguments\n"),
     (["analyze"], "error: Missing argument 'SPEC'.\n"
      "  hint: `cnncost analyze --help` lists its options and arguments\n"),

@@ -16,7 +16,8 @@ from cnncost.errors import CnnCostError
 from cnncost.notation import parse_spec
 from cnncost.resolve import load
 from cnncost import zoo
-from cnncost.yaml_spec import format_network, load_document
+from cnncost.printer import format_network
+from cnncost.yaml_spec import load_document
 
 EXAMPLES = Path(__file__).parent.parent / "specs" / "examples"
 
@@ -266,13 +267,13 @@ def test_compare_a_variants_file_whose_baseline_has_its_own_name(tmp_path):
 @given(st.text(min_size=1, max_size=20))
 @settings(max_examples=60, deadline=None)
 def test_fmt_keeps_any_variant_name(name):
-    from cnncost.yaml_spec import yaml_quote
+    from cnncost.printer import yaml_quote
     text = f"input: 8x8x3\nvariants:\n  {yaml_quote(name)}: {{spec: relu}}\n"
     try:
         doc = load_document(text, "v.yaml")
     except CnnCostError:  # a name we refuse (control characters): nothing to format
         return
-    from cnncost.yaml_spec import format_document
+    from cnncost.printer import format_document
     again = load_document(format_document(doc), "fmt.yaml")
     assert list(again.networks) == list(doc.networks) == [name]
 

@@ -114,13 +114,17 @@ def test_help_examples_run(name, line, tmp_path, monkeypatch):
     assert code in (0, 1), f"{line}: {err}"
 
 
-def test_zoo_page_table_is_current(regen):
-    path = ROOT / "docs" / "zoo.md"
+@pytest.mark.parametrize("page,marker,command", [
+    ("zoo.md", "zoo-table", ("zoo", "--format", "markdown")),
+    ("language.md", "layers-table", ("layers", "--format", "markdown")),
+])
+def test_generated_tables_are_current(page, marker, command, regen):
+    path = ROOT / "docs" / page
     text = path.read_text(encoding="utf-8")
-    start = text.index("<!-- zoo-table")
+    start = text.index(f"<!-- {marker}")
     start = text.index("\n", start) + 1
-    end = text.index("<!-- /zoo-table -->")
-    code, table, _ = run("zoo", "--format", "markdown")
+    end = text.index(f"<!-- /{marker} -->")
+    code, table, _ = run(*command)
     assert code == 0
     if regen:
         path.write_text(text[:start] + table + text[end:], encoding="utf-8")

@@ -135,5 +135,5 @@ def test_pytorch_params_and_map_sizes(model):
         m(torch.empty(1, 3, 224, 224))
     cost = net(model)
     assert cost.totals.params == sum(p.numel() for p in m.parameters())
-    ours = [(r.output.c, r.output.h, r.output.w) for r in cost.rows if r.kind.value == "conv"]
+    ours = [(r.output.c, r.output.h, r.output.w) for r in cost.rows if r.kind == "conv"]
     assert ours == sizes

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from cnncost.errors import CnnCostError
-from cnncost.model import (
-    INPUT, LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, Concat, Conv, Dense,
-    Depthwise, Dropout, Flatten, GlobalPool, Pool, PoolOp, Shape, Shuffle,
+from cnncost.layers import (
+    LRN, SE, SPP, Act, Activation, AdaptivePool, Add, BatchNorm, Concat, Conv, Dense,
+    Depthwise, Dropout, Flatten, GlobalPool, Pool, PoolOp, Shuffle,
 )
-from cnncost.notation import format_layer, parse_spec
+from cnncost.model import INPUT, Shape
+from cnncost.notation import parse_spec
+from cnncost.printer import format_layer
 
 CASES = Path(__file__).parent / "cases"
 

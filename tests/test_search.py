@@ -89,7 +89,7 @@ def test_vectorised_equals_scalar(name, stage, data):
     info, cands, _ = replace(net, stage, tolerance=10.0, sizes=sizes, depths=(1, 9), widths=widths)
     for cand in data.draw(st.lists(st.sampled_from(cands), max_size=4)) if cands else []:
         rebuilt = analyze(candidate_network(spec, net, info, cand).graph())
-        rows = [r for r in rebuilt.rows if r.stage == stage and r.kind.value == "conv"]
+        rows = [r for r in rebuilt.rows if r.stage == stage and r.kind == "conv"]
         assert sum(r.complexity for r in rows) == cand.complexity
         assert sum(r.params for r in rows) == cand.params
         assert len(rows) == cand.layers
@@ -119,9 +119,9 @@ def test_emitted_stage_keeps_each_convs_own_layers_and_bias(data):
     for cand in data.draw(st.lists(st.sampled_from(cands), min_size=1, max_size=4)):
         rebuilt = analyze(candidate_network(spec, net, info, cand).graph())
         rows = [r for r in rebuilt.rows if r.stage == "1"]
-        kinds = [r.kind.value for r in rows]
+        kinds = [r.kind for r in rows]
         assert kinds == ["conv", "bn", "act"] * (cand.layers - 1) + ["conv", "bn", "pool"]
-        convs = [r for r in rows if r.kind.value == "conv"]
+        convs = [r for r in rows if r.kind == "conv"]
         n = cand.width if not cand.uniform else 16
         expected = [n] * (cand.layers - 1) + [16]
         assert [r.output.c for r in convs] == expected
@@ -315,7 +315,7 @@ def test_an_he2015_run_carried_into_the_stage_is_kept(data):
     info, cands, _ = replace(net, "2", tolerance=0.5, sizes=(2, 3), depths=(1, 6), widths=widths)
     for cand in data.draw(st.lists(st.sampled_from(cands), max_size=4)) if cands else []:
         rebuilt = analyze(candidate_network(spec, net, info, cand).graph())
-        convs = [r for r in rebuilt.rows if r.stage == "2" and r.kind.value == "conv"]
+        convs = [r for r in rebuilt.rows if r.stage == "2" and r.kind == "conv"]
         assert sum(r.complexity for r in convs) == cand.complexity
         assert sum(r.params for r in convs) == cand.params
 

@@ -96,7 +96,7 @@ def test_variants_replace_stages():
     assert [r.output.h for r in stage3] == [17, 18, 17, 18, 17, 18]
     assert d.networks["B"].padding is Padding.HE2015
     dd = analyze(d.networks["D"].graph())
-    assert sum(1 for r in dd.rows if r.stage == "2" and r.kind.value == "conv") == 2
+    assert sum(1 for r in dd.rows if r.stage == "2" and r.kind == "conv") == 2
     assert sum(1 for r in dd.rows if r.stage == "3") == 6
 
 
@@ -125,7 +125,7 @@ ERRORS = [
      "    B: {from: A, stages: {2: relu}}\n                          ^\n  hint: its stages are 1"),
     ("bad padding", "input: 8x8x3\npadding: he2016\nspec: relu\n",
      "error: unknown padding policy 'he2016' (did you mean 'he2015'?)\n  --> net.yaml:2:10\n"
-     "  padding: he2016\n           ^~~~~~\n  hint: one of: same, he2015"),
+     "  padding: he2016\n           ^~~~~~\n  hint: one of: same, he2015, tf"),
     ("spec as a list", "input: 8x8x3\nspec: [relu, bn]\n",
      "error: a spec must be a single value\n  --> net.yaml:2:7\n  spec: [relu, bn]\n        ^~~~~~~~~~\n"
      "  hint: write the chain as one string (`spec: relu → bn`), or give a list as `layers:`"),
@@ -219,7 +219,7 @@ def test_variant_vars_do_not_depend_on_file_order():
 def test_repeat_zero_leaves_layers_out_as_x0_does():
     text = "input: 8x8x3\nlayers:\n  - {repeat: 0, layers: [\"16F(3,3)\"]}\n  - relu\n"
     net = next(iter(doc(text).networks.values()))
-    assert [r.kind.value for r in analyze(net.graph()).rows] == ["act"]
+    assert [r.kind for r in analyze(net.graph()).rows] == ["act"]
 
 
 def test_stage_labels_are_kept_as_written():
@@ -240,11 +240,11 @@ def test_a_variant_from_another_reads_its_stages_with_its_own_vars():
           E: {from: D}
         """)
     def conv_widths(key):
-        return [r.output.c for r in analyze(d.networks[key].graph()).rows if r.kind.value == "conv"]
+        return [r.output.c for r in analyze(d.networks[key].graph()).rows if r.kind == "conv"]
     assert conv_widths("A") == [8]
     assert conv_widths("B") == [16]  # A's layers at B's width, not A's
     assert conv_widths("C") == [16]  # B's vars carry on down the chain of from:
-    assert [r.kind.value for r in analyze(d.networks["C"].graph()).rows] == ["conv", "bn"]
+    assert [r.kind for r in analyze(d.networks["C"].graph()).rows] == ["conv", "bn"]
     assert conv_widths("E") == [12]  # D's own vars come with its layers
 
 
