@@ -144,6 +144,13 @@ def test_repeats_do_not_share_weights_but_are_separate_nodes():
     "avg-p(2,2,2)", "gap", "gmp", "aap(7,7)", "spp(6,3,2,1)", "4096fc", "fc(10,b=0)", "relu",
     "bn", "lrn(5)", "dropout", "flatten", "se(4,sq=8,act=swish,gate=hsigmoid)", "shuffle(2)",
     "cw(8,s=2,p=1,b=1)", "gcw(2,8)", "ccl(10)",
+    # notation §11
+    "16T(2,2,s=2)", "16T(3,3,8,s=2,p=1,op=1,g=2,d=2,b=0)", "16T(3,2,sh=2,sw=1,ph=1,pw=0,oph=1)",
+    "up(2)", "up(2,3,mode=bilinear,align_corners=1)", "up(h=7,w=9)", "ps(2)", "pu(3)", "pad(1)",
+    "pad(1,2)", "pad(t=1,r=2)", "cpad(64)", "64F(3,3,sh=2,sw=1,ph=0,pw=1)", "64F(3,3,s=2,p=tf)",
+    "dw(3,3,sw=2,p=tf)", "max-p(2,2,1,sh=2,sw=1,ph=0,pw=1)", "avg-p(3,3,2,p=tf)", "max-p(3,3,2,p=0)",
+    "lrelu", "lrelu(0.1)", "elu(1.0)", "gelu", "gelu(tanh)", "mish", "prelu", "prelu(1)", "gn(32)",
+    "ln", "in", "in(affine=1)", "scale", "chunk(4,3)",
 ])
 def test_format_layer_round_trips(text):
     layer = layers(text)[0]
@@ -194,3 +201,136 @@ def test_unprintable_characters_do_not_reach_the_terminal():
         parse_spec("Input(8,8,3) -> relu\x1b[31m")
     assert "\x1b" not in str(info.value)
     assert str(info.value).splitlines()[1] == "  Input(8,8,3) -> relu\ufffd[31m"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("64F(3,3,sh=2,sw=2)", "64F(3,3,s=2)"),  # equal per-dimension values are s=, p=
+    ("64F(3,3,ph=1,pw=1)", "64F(3,3,p=1)"),
+    ("max-p(kh=2,kw=2,sh=2,sw=1,ph=0,pw=1)", "max-p(2,2,1,sh=2,sw=1,ph=0,pw=1)"),
+    ("16T(2,2,s=2,ph=0,oph=0)", "16T(2,2,s=2)"),
+    ("leakyrelu(0.2)", "lrelu(0.2)"),
+    ("pad(t=1,b=1,l=2,r=2)", "pad(1,2)"),
+    ("up(2,2)", "up(2)"),
+    ("tconv(8,3)", "8T(3,3)"),
+])
+def test_canonical_spelling(text, expected):
+    assert format_layer(layers(text)[0]) == expected
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("64F(3,3,stride=2)", "conv has no option 'stride' (did you mean 's='?)"),
+    ("64F(3,3,padding=1)", "conv has no option 'padding' (did you mean 'p='?)"),
+    ("64F(3,3,groups=2)", "conv has no option 'groups' (did you mean 'g='?)"),
+    ("lrelu(negative_slope=0.1)", "lrelu has no option 'negative_slope' (cnncost writes the slope, "
+                                   "lrelu(0.1))"),
+    ("up(2,mode=bicubic)", "up: unknown mode 'bicubic'"),
+    ("up(2,align_corners=1)", "up: align_corners=1 applies to mode=bilinear only"),
+    ("up(1.5)", "up: the factor must be a whole number, not 1.5"),
+    ("up(2,h=4)", "up: give a factor (up(2)) or a size (up(h=,w=)), not both"),
+    ("up", "up needs a factor or a size"),
+    ("max-p(3,3,2,p=tf,ceil=1)", "max-p: p=tf has no ceil mode (TensorFlow SAME rounds by padding)"),
+    ("pad(1,t=2)", "pad: give pad(p), pad(ph,pw) or pad(t=,b=,l=,r=), not a mix"),
+    ("prelu(3)", "prelu: prelu(3): one slope (prelu(1)) or one per channel (prelu)"),
+    ("ln(chw)", "ln normalises over the channels at each position; LayerNorm over C×H×W is not "
+                "supported yet"),
+    ("mul[ id ]", "mul[ … ] multiplies two or more branches"),
+    ("gelu(fast)", "gelu: unknown approximate 'fast'"),
+    ("16T(2,2,p=same)", "tconv: padding must be a whole number"),
+])
+def test_new_forms_refuse_bad_arguments_with_a_message(spec, message):
+    with pytest.raises(CnnCostError) as info:
+        parse_spec(spec)
+    assert info.value.message == message
+    assert info.value.span is not None and info.value.hint is not None
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("Input(4,4,8) -> ps(3)", "ps(3) needs channels divisible by r² = 9, but the input has 8"),
+    ("Input(5,4,8) -> pu(2)", "pu(2) needs a map divisible by 2, but it is 5×4"),
+    ("Input(8,8,4) -> mul[ id | 2F(1,1) ]",
+     "mul needs branches of the same shape, or gates that broadcast (1x1x1, 1x1xC, HxWx1), got "
+     "8x8x4, 8x8x2"),
+    ("Input(8,8,4) -> mul[ id | max-p ]",
+     "mul needs branches of the same shape, or gates that broadcast (1x1x1, 1x1xC, HxWx1), got "
+     "8x8x4, 4x4x4"),
+    ("Input(8,8,4) -> 4T(3,3,s=2,op=2)",
+     "the output padding op=2 of the height must be smaller than the stride (2) or the dilation (1)"),
+    ("Input(8,8,4) -> 4T(3,3,op=1)",
+     "the output padding op=1 of the height must be smaller than the stride (1) or the dilation (1)"),
+    ("Input(4,4,5) -> chunk(4,4)",
+     "chunk(4,4): torch.chunk cuts 5 channels into only 3 slices (2, 2, 1)"),
+    ("Input(4,4,6) -> gn(4)", "gn(4): the groups must divide the channels (6)"),
+    ("Input(4,4,64) -> cpad(32)",
+     "cpad(32) pads channels up to 32, but the input already has 64"),
+    ("Input(2,2,8) -> max-p(3,3,2)", "the 3×3 window is larger than its padded input 2×2"),
+    ("Input(8,8,3) -> 4T(3,3,3,s=2) -> 4T(2,2,5)",
+     "this transposed convolution declares 5 input channels but receives 4"),
+])
+def test_new_kinds_refuse_inputs_they_cannot_take(spec, message):
+    from cnncost.costs import analyze
+    with pytest.raises(CnnCostError) as info:
+        analyze(parse_spec(spec))
+    assert info.value.message == message
+    assert info.value.span is not None and info.value.span.start > 0  # points at the layer
+
+
+def test_pytorch_ceil_mode_and_adaptive_levels_on_small_maps():
+    """PyTorch: MaxPool2d(3, 2, ceil_mode=True) on 2×2 gives 1×1 (one window that
+    starts inside the input); adaptive max pooling to 6×6 accepts a 4×4 map."""
+    from cnncost.costs import analyze
+    net = analyze(parse_spec("Input(2,2,8) -> max-p(3,3,2,ceil=1)"))
+    assert net.rows[-1].output == Shape(1, 1, 8)
+    net = analyze(parse_spec("Input(4,4,8) -> spp(6,3,2,1)"))
+    assert net.rows[-1].output == Shape(1, 1, 8 * (36 + 9 + 4 + 1))
+    net = analyze(parse_spec("Input(17,17,64) -> squeeze_like"
+                             .replace("squeeze_like", "max-p(3,3,2,ceil=1) -> max-p(3,3,2,ceil=1)"
+                                      " -> max-p(3,3,2,ceil=1)")))
+    # ⌈(17−3)/2⌉+1 = 8, ⌈(8−3)/2⌉+1 = 4 (3·2 < 8), ⌈(4−3)/2⌉+1 = 2 (1·2 < 4)
+    assert [r.output.h for r in net.rows] == [8, 4, 2]
+
+
+def test_torch_chunk_slices():
+    """torch.chunk(x, k): slices of ⌈C/k⌉, the last smaller (5 in 4 chunks: 2, 2, 1)."""
+    from cnncost.costs import analyze
+    channels = [analyze(parse_spec(f"Input(2,2,{c}) -> chunk({k},{i})")).rows[0].output.c
+                for c, k, i in ((5, 4, 1), (5, 4, 3), (10, 3, 3), (7, 2, 2))]
+    assert channels == [2, 1, 10 - 2 * 4, 3]
+
+
+def test_receptive_field_and_jump_through_upsampling():
+    """up(2) halves the jump: 1/2. A 3×3 conv after it grows rf by 2·(1/2) = 1; a
+    2×2/2 pool doubles the jump back to 1. ps(2) divides it like up(2)."""
+    from fractions import Fraction
+
+    from cnncost.costs import analyze
+    rows = analyze(parse_spec("Input(8,8,4) -> up(2) -> 4F(3,3) -> max-p -> 16F(3,3) -> ps(2)"
+                              " -> up(2,mode=bilinear)")).rows
+    assert [r.jump for r in rows] == [Fraction(1, 2), Fraction(1, 2), 1, 1, Fraction(1, 2),
+                                      Fraction(1, 4)]
+    assert [r.rf for r in rows] == [1, 2, Fraction(5, 2), Fraction(9, 2), Fraction(9, 2), 5]
+    assert type(rows[2].jump) is int  # whole again: an int, not Fraction(1)
+
+
+def test_tf_padding_policy_applies_where_p_is_not_given():
+    """TensorFlow SAME: out = ⌈H/s⌉; total padding max((⌈H/s⌉−1)·s + k − H, 0), the odd
+    pixel at the bottom/right. An explicit p= wins."""
+    from cnncost.costs import analyze
+    from cnncost.graph import infer
+    g = parse_spec("Input(17,18,3) -> 8F(3,3,s=2) -> 8F(4,4) -> max-p(3,3,2) -> 8F(3,3,p=0)",
+                   padding="tf")
+    infos = infer(g)
+    # 17/2 → 9: total (9−1)·2+3−17 = 2 → 1,1; 18/2 → 9: (8·2+3−18) = 1 → 0,1
+    assert infos[0].output == Shape(9, 9, 8) and infos[0].pad == (1, 1, 0, 1)
+    # a 4×4 at stride 1: total 3 → 1 before, 2 after
+    assert infos[1].pad == (1, 2, 1, 2) and infos[1].output == Shape(9, 9, 8)
+    assert infos[2].output == Shape(5, 5, 8)  # ⌈9/2⌉
+    assert infos[3].output == Shape(3, 3, 8)  # p=0 is explicit
+    assert analyze(g).rows[0].macs == 3 * 3 * 3 * 8 * 9 * 9
+
+
+def test_stages_follow_a_decoder():
+    """A new automatic stage where the jump changes in either direction."""
+    from cnncost.costs import analyze
+    net = analyze(parse_spec("Input(32,32,3) -> 8F(3,3) -> max-p -> 16F(3,3) -> max-p -> 16F(3,3)"
+                             " -> 8T(2,2,s=2) -> 8F(3,3) -> 4T(2,2,s=2) -> 2F(1,1)"))
+    assert [r.stage for r in net.rows] == ["1", "2", "2", "3", "3", "4", "4", "5", "5"]

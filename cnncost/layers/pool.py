@@ -166,7 +166,7 @@ def _pool(op: PoolOp) -> Callable[[Args], Pool]:
             kw = a.int("kw", kh)
             stride = a.int("s", kh)
         sh, sw = a.int("sh", stride), a.int("sw", stride)
-        stride, sh_, sw_ = (sh, None, None) if sh == sw else (stride, sh, sw)
+        stride, sh_, sw_ = (sh, None, None) if sh == sw else (1, sh, sw)
         pad = a.pad(words=("tf",))
         ceil = a.flag("ceil", False)
         if pad == "tf" and ceil:
