@@ -788,7 +788,10 @@ class Lowerer:
                 return prev, Chain(tuple(reps))
             return prev, Repeat(reps[0], item.count, item.span) if self.rebuild and reps else item
         if isinstance(item, Deferred):
-            return self.item(item.expand(self.channels(prev, item.span)), prev, unit, stage)
+            prev, done = self.item(item.expand(self.channels(prev, item.span)), prev, unit, stage)
+            if isinstance(done, Chain) and len(done.items) == 1:
+                done = done.items[0]  # a group of one item is that item
+            return prev, done
         ends, branches = [], []
         for b in item.branches:
             end, done = self.item(b, prev, unit, stage)

@@ -283,3 +283,63 @@ def test_an_error_in_inherited_text_names_the_variant_that_caused_it():
     with pytest.raises(CnnCostError) as info:
         load_document(text, "v.yaml")
     assert info.value.message == "{8*width} = 2.4 is not a whole number (in variant 'b', from 'a')"
+
+
+def test_a_block_reads_the_channels_that_reach_it():
+    """{cin} in a block body without a `cin` parameter: the inferred input channels.
+    MobileNetV2's bottleneck: 1×1 to t·cin, 3×3 depthwise, 1×1 to c."""
+    doc = load_document(
+        "input: 8x8x16\n"
+        "blocks:\n"
+        "  ir(t, c, s=1): \"{t*cin}F(1,1,b=0) → bn → dw(3,3,s={s},b=0) → {c}F(1,1,b=0)\"\n"
+        "spec: ir(6, 24, s=2) → ir(4, 32)×2\n", "cin.yaml")
+    rows = analyze(next(iter(doc.networks.values())).graph()).rows
+    convs = [(r.layer.filters, r.output.c) for r in rows if r.kind == "conv"]
+    # 16 → 6·16 = 96 → 24; 24 → 4·24 = 96 → 32; 32 → 4·32 = 128 → 32
+    assert convs == [(96, 96), (24, 24), (96, 96), (32, 32), (128, 128), (32, 32)]
+    params = sum(r.params for r in rows)
+    expected = (16 * 96 + 2 * 96 + 9 * 96 + 96 * 24 + 24 * 96 + 2 * 96 + 9 * 96 + 96 * 32
+                + 32 * 128 + 2 * 128 + 9 * 128 + 128 * 32)
+    assert params == expected
+
+
+def test_fmt_prints_blocks_that_read_cin_expanded():
+    from cnncost.printer import format_document
+    text = ("input: 8x8x16\n"
+            "blocks:\n"
+            "  grow(k): \"{cin+k}F(1,1)\"\n"
+            "stages:\n"
+            "  a: grow(8)×3\n")
+    doc = load_document(text, "grow.yaml")
+    out = format_document(doc)
+    assert '"a": "24F(1,1) → 32F(1,1) → 40F(1,1)"' in out  # each repetition its own cin
+    again = load_document(out, "again.yaml")
+    a, b = (analyze(next(iter(d.networks.values())).graph()) for d in (doc, again))
+    assert [r.output for r in a.rows] == [r.output for r in b.rows]
+
+
+def test_a_cin_block_without_an_input_shape_is_an_error():
+    doc = load_document("blocks:\n  grow(k): \"{cin+k}F(1,1)\"\nspec: grow(8)\n", "x.yaml")
+    with pytest.raises(CnnCostError) as info:
+        next(iter(doc.networks.values())).graph()
+    assert info.value.message.startswith("no input shape")
+
+
+def test_structured_mul_and_the_tf_policy():
+    doc = load_document(
+        "input: 9x9x8\npadding: tf\n"
+        "layers:\n"
+        "  - {layer: conv, n: 8, kh: 3, s: 2}\n"
+        "  - mul: [[id], [gap, 2fc, relu, 8fc, sigmoid]]\n", "m.yaml")
+    net = next(iter(doc.networks.values()))
+    assert net.padding is Padding.TF
+    rows = analyze(net.graph()).rows
+    assert rows[0].output == Shape(5, 5, 8)  # ⌈9/2⌉ under TensorFlow SAME
+    assert rows[-1].kind == "mul" and rows[-1].output == Shape(5, 5, 8)
+    assert rows[-1].ops == 5 * 5 * 8  # one product per output element
+
+
+def test_structured_mul_needs_two_branches():
+    with pytest.raises(CnnCostError) as info:
+        load_document("input: 9x9x8\nlayers:\n  - mul: [[id]]\n", "m.yaml")
+    assert info.value.message == "mul multiplies two or more branches"
