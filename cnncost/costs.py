@@ -35,8 +35,11 @@ from .metrics import METRICS
 from .model import Graph, Shape
 
 
-def layer_cost(layer: Layer, info: NodeInfo) -> Cost:
-    return BY_CLASS[type(layer)].cost(layer, info.inputs, info.output)
+def layer_cost(layer: Layer, info: NodeInfo, train_only: bool = False) -> Cost:
+    """The kind's rule; a layer of a training-only head (aux[ … ]) keeps its params
+    and costs nothing at inference."""
+    cost = BY_CLASS[type(layer)].cost(layer, info.inputs, info.output)
+    return Cost(params=cost.params) if train_only else cost
 
 
 # ---------------------------------------------------------------------------
@@ -147,7 +150,7 @@ def analyze(graph: Graph) -> NetworkCost:
     counters: dict[str, int] = {}
     rows = []
     for i, (node, info) in enumerate(zip(graph.nodes, infos)):
-        cost = layer_cost(node.layer, info)
+        cost = layer_cost(node.layer, info, node.train_only)
         rows.append(LayerCost(
             index=i + 1, name=_row_name(node.layer, counters), kind=node.layer.kind,
             layer=node.layer, inputs=tuple(j + 1 for j in node.inputs), stage=info.stage,

@@ -110,7 +110,7 @@ def assign_stages(graph: Graph, infos: list[NodeInfo]) -> list[str]:
     unpadded stride-1 layer that trims a border (he2015's 18 → 17 → 18) stays in
     its stage, and a residual block that downsamples opens the next stage as a
     whole. A stage opened by a layer whose output is 1×1 (gap, SPP, fc, …) is
-    the "head".
+    the "head". A training-only head (aux[ … ]) stays in the stage it branches from.
     """
     nodes = graph.nodes
     if nodes and all(n.stage is not None for n in nodes):
@@ -127,6 +127,10 @@ def assign_stages(graph: Graph, infos: list[NodeInfo]) -> list[str]:
         while j + 1 < len(nodes) and nodes[j + 1].unit == nodes[i].unit:
             j += 1
         out, jump = infos[j].output, max(infos[j].jump)
+        if nodes[j].train_only and i > 0:  # an aux[ … ] head stays in the stage it leaves
+            labels.extend([nodes[i].stage or current] * (j - i + 1))
+            i = j + 1
+            continue
         if i == 0 or (jump != prev_jump and current != "head"):
             if (out.h, out.w) == (1, 1) and (prev_out.h, prev_out.w) != (1, 1):
                 current = "head"

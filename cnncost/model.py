@@ -54,6 +54,7 @@ class Node:
     span: Span | None = field(default=None, compare=False)  # where the user typed it
     unit: int = 0  # index of the top-level chain item it belongs to (for stages)
     stage: str | None = None  # explicit stage label from YAML `stages:`
+    train_only: bool = False  # inside aux[ … ]: runs only in training (params, no inference cost)
 
 
 @dataclass(frozen=True, slots=True)

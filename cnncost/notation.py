@@ -254,7 +254,7 @@ class Parsed:
 
 LAYERS = SYNTAX  # name (aliases included) → signature
 
-BRANCH_WORDS = (*BRANCHES, "res")
+BRANCH_WORDS = (*BRANCHES, "res", "aux")
 
 # ---------------------------------------------------------------------------
 # Parser: one function per grammar rule.
@@ -383,6 +383,8 @@ class Parser:
             if word == "res":
                 body = self._nested(start)
                 return Branch("add", (body, Chain((Leaf(Identity(), t.span(start)),))), t.span(start))
+            if word == "aux":  # a training-only head: aux[ chain ]
+                return Branch("aux", (self._nested(start),), t.span(start))
             branches = [self._nested(start, close=False)]
             while t.check("PIPE"):
                 t.read()
@@ -725,6 +727,7 @@ class Lowerer:
         self.unit = -1  # index of the current top-level unit
         self.input, self.padding, self.rebuild = input, padding, rebuild
         self.inferrer = None  # created when a block first asks for its input channels
+        self.train_only = False  # inside aux[ … ]
 
     def top(self, chain: Chain, prev: int, stage: str | None = None) -> tuple[int, list[Item]]:
         """Lower a top-level chain: each (repeated) item is its own unit."""
@@ -772,7 +775,8 @@ class Lowerer:
         if isinstance(item, Leaf):
             if isinstance(item.layer, Identity):
                 return prev, item
-            return self._append(Node(item.layer, (prev,), item.span, unit, stage)), item
+            return self._append(Node(item.layer, (prev,), item.span, unit, stage,
+                                     self.train_only)), item
         if isinstance(item, Chain):
             subs = []
             for sub in item.items:
@@ -792,12 +796,17 @@ class Lowerer:
             if isinstance(done, Chain) and len(done.items) == 1:
                 done = done.items[0]  # a group of one item is that item
             return prev, done
+        if item.op == "aux":  # a side branch that runs only in training; the chain goes on
+            outer, self.train_only = self.train_only, True
+            _, done = self.item(item.branches[0], prev, unit, stage)
+            self.train_only = outer
+            return prev, Branch("aux", (done,), item.span) if self.rebuild else item  # type: ignore[arg-type]
         ends, branches = [], []
         for b in item.branches:
             end, done = self.item(b, prev, unit, stage)
             ends.append(end)
             branches.append(done)
-        node = Node(BRANCHES[item.op](), tuple(ends), item.span, unit, stage)
+        node = Node(BRANCHES[item.op](), tuple(ends), item.span, unit, stage, self.train_only)
         rebuilt = Branch(item.op, tuple(branches), item.span) if self.rebuild else item
         return self._append(node), rebuilt  # type: ignore[arg-type]
 
@@ -822,6 +831,9 @@ def lower_stages(stages: Sequence[tuple[str | None, Chain]], input: Shape | None
     prev = INPUT
     for label, chain in stages:
         prev, _ = lw.top(chain, prev, label)
+    if lw.nodes and lw.nodes[-1].train_only:
+        raise CnnCostError("aux[ … ] cannot end the network: the output is the layer after it",
+                           lw.nodes[-1].span, hint="move the aux head before the layers it branches off from")
     return Graph(tuple(lw.nodes), input, padding, name, input_span)
 
 

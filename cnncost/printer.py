@@ -41,7 +41,7 @@ def format_item(item: Item) -> str:
             and isinstance(branches[1].items[0], Leaf)
             and isinstance(branches[1].items[0].layer, Identity)):
         return f"res[ {format_chain(branches[0])} ]"
-    return f"{item.op}[ " + " | ".join(format_chain(b) for b in branches) + " ]"
+    return f"{item.op}[ " + " | ".join(format_chain(b) for b in branches) + " ]"  # also aux[ a ]
 
 
 def format_chain(chain: Chain) -> str:

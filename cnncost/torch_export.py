@@ -192,10 +192,14 @@ FORWARD = '''\
         self.inputs = [
 {inputs}
         ]
+        self.train_only = {train_only}  # layers of aux[ … ] heads: run only in training
 
     def forward(self, x):
         outs = []
-        for layer, ins in zip(self.layers, self.inputs):
+        for k, (layer, ins) in enumerate(zip(self.layers, self.inputs)):
+            if k in self.train_only and not self.training:
+                outs.append(None)
+                continue
             outs.append(layer(*(x if i < 0 else outs[i] for i in ins)))
         return outs[-1]
 '''
@@ -222,5 +226,6 @@ def export_torch(graph: Graph) -> str:
     for i, (node, info, kind) in enumerate(zip(graph.nodes, infos, kinds)):
         out.append(f"            {kind.torch(node.layer, info)},  # {i + 1}: {info.output}\n")
     inputs = "\n".join(f"            {list(node.inputs)}," for node in graph.nodes)
-    out.append(FORWARD.format(inputs=inputs))
+    train_only = {i for i, node in enumerate(graph.nodes) if node.train_only}
+    out.append(FORWARD.format(inputs=inputs, train_only=train_only or "set()"))
     return "".join(out)

@@ -58,7 +58,7 @@ VARIANT_KEYS = ("from", "name", "input", "padding", "vars", "spec", "stages", "l
 
 # The keys a structural item of a `layers:` list may have.
 STRUCTURE_KEYS = {"repeat": ("repeat", "layers"), "concat": ("concat",), "add": ("add",),
-                  "mul": ("mul",), "res": ("res",)}
+                  "mul": ("mul",), "res": ("res",), "aux": ("aux",)}
 
 
 # ---------------------------------------------------------------------------
@@ -468,6 +468,8 @@ def _layer_item(r: _Reader, node) -> Item:  # type: ignore[no-untyped-def]
                 r.fail(bnode, "mul multiplies two or more branches",
                        hint="mul: [[id], [gap, 16fc, sigmoid]]")
             return Branch(op, tuple(_layers(r, b) for b in bnode.value), span)
+    if "aux" in m:
+        return Branch("aux", (_layers(r, m["aux"][1]),), span)
     if "res" in m:
         body = _layers(r, m["res"][1])
         return Branch("add", (body, Chain((Leaf(Identity(), span),))), span)

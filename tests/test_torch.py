@@ -57,6 +57,8 @@ KINDS = {
     "mul": ("Input(8,6,16) -> mul[ id | gap -> 4fc -> relu -> 16fc -> sigmoid ] "
             "-> mul[ id | 1F(3,3) -> sigmoid ] -> mul[ id | gap -> 1fc | id ]"),
     "chunk_uneven": "Input(4,4,5) -> concat[ chunk(4,1) | chunk(4,2) | chunk(4,3) | chunk(2,2) ]",
+    "aux_head": ("Input(17,17,64) -> 64F(3,3) -> aux[ avg-p(5,5,3) -> 16F(1,1) -> relu -> 10fc ] "
+                 "-> gap -> 10fc"),
     "small_maps": ("Input(2,2,8) -> concat[ max-p(3,3,2,ceil=1) | avg-p(3,3,2,ceil=1) "
                    "| amp(3,3) -> max-p(3,3,2) ] -> spp(6,3,2,1)"),
 }
@@ -67,7 +69,9 @@ def check(graph) -> None:
     torch_ = measure(export_torch(graph))
     assert torch_.params == ours.totals.params
     assert torch_.macs == ours.totals.macs
-    assert torch_.shapes == [(r.output.h, r.output.w, r.output.c) for r in ours.rows]
+    # layers of aux[ … ] heads do not run in eval mode
+    assert torch_.shapes == [(r.output.h, r.output.w, r.output.c)
+                             for r, node in zip(ours.rows, graph.nodes) if not node.train_only]
 
 
 PADDING = {"he2015": "he2015"}

@@ -1,7 +1,9 @@
 """Built-in specs: YAML files beside this module, named as users know them.
 
 `resnet50` is resnet50.yaml; a variants file such as he2015.yaml also provides
-each variant as `he2015-<variant>` (he2015-a, he2015-j-prime).
+each variant as `he2015-<variant>` (he2015-a, he2015-j-prime). A family file
+whose variants are named after it (regnet.yaml: regnet_y_400mf, …) provides
+them under those names.
 """
 
 from __future__ import annotations
@@ -36,4 +38,15 @@ def find(ref: str) -> tuple[Path, str | None, str] | None:
             return path, variant, key
         more, _, variant = variant.partition("-")
         stem = f"{stem}-{more}"
+    # A family file (regnet.yaml) names its variants as users know them: regnet_y_400mf.
+    for i in range(len(key) - 1, 0, -1):
+        if key[i] == "_" and (HERE / f"{key[:i]}.yaml").is_file():
+            return HERE / f"{key[:i]}.yaml", key, key
     return None
+
+
+def entry_name(file_name: str, variant: str) -> str:
+    """The zoo name of a variant: a family's own names (regnet_y_400mf in
+    regnet.yaml) as they are, he2015.yaml's A as he2015-a."""
+    key = variant.lower()
+    return key if key.startswith(f"{file_name}_") else f"{file_name}-{key}"
