@@ -15,6 +15,7 @@ evaluated (no attribute access, no other names), so a spec file cannot run code.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -39,6 +40,79 @@ def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> 
     return new_v
 
 
+MAX_REGNET_DEPTH = 1000  # blocks; keeps regnet_*() from being asked to loop for ever
+
+
+@functools.lru_cache(maxsize=256)
+def regnet_stages(w_0: float, w_a: float, w_m: float, depth: float,
+                  group_width: float) -> tuple[tuple[int, int, int], ...]:
+    """RegNet's quantised linear rule: (width, depth, group width) of every stage.
+
+    Radosavovic et al. 2020, "Designing Network Design Spaces" (arXiv 2003.13678),
+    §3.3 Eqs. (2)–(4): block j of `depth` has the continuous width u_j = w_0 + w_a·j;
+    s_j = round(log(u_j / w_0) / log(w_m)) quantises it to w_0·w_m^s_j, rounded to a
+    multiple of 8; consecutive blocks of one width form a stage. Then the stage
+    widths are made compatible with the group width (bottleneck multiplier 1.0):
+    group width min(g, w), width rounded to a multiple of it with `div`.
+
+    This is torchvision's BlockParams.from_init_params followed by
+    BlockParams._adjust_widths_groups_compatibilty (models/regnet.py), step for step,
+    with Python floats (torchvision computes in float32, pycls in float64; the
+    results agree for every torchvision RegNet, see tests/test_regnet_rule.py).
+    Rounding is half to even in all three, as here.
+    """
+    if not all(math.isfinite(v) for v in (w_0, w_a, w_m)):
+        raise ValueError("RegNet settings must be finite numbers")
+    if w_a < 0 or w_0 <= 0 or w_m <= 1 or w_0 % 8 != 0:
+        raise ValueError("invalid RegNet settings: need w_a ≥ 0, w_0 > 0 a multiple of 8, w_m > 1")
+    if depth != int(depth) or not 1 <= depth <= MAX_REGNET_DEPTH:
+        raise ValueError(f"the depth must be a whole number from 1 to {MAX_REGNET_DEPTH}")
+    if group_width != int(group_width) or group_width < 1:
+        raise ValueError("the group width must be a whole number ≥ 1")
+    block_widths = []
+    for j in range(int(depth)):
+        s = round(math.log((j * w_a + w_0) / w_0) / math.log(w_m))
+        block_widths.append(int(round(w_0 * w_m ** s / 8) * 8))
+    stages: list[list[int]] = []  # [width, depth] of each run of equal widths
+    for w in block_widths:
+        if stages and stages[-1][0] == w:
+            stages[-1][1] += 1
+        else:
+            stages.append([w, 1])
+    out = []
+    for w, d in stages:
+        g = min(int(group_width), w)  # bottleneck width int(w·1.0) = w
+        out.append((make_divisible(w, g), d, g))
+    return tuple(out)
+
+
+def _regnet_stage(w_0: float, w_a: float, w_m: float, depth: float, group_width: float,
+                  stage: float) -> tuple[int, int, int]:
+    stages = regnet_stages(w_0, w_a, w_m, depth, group_width)
+    if stage != int(stage) or not 1 <= stage <= len(stages):
+        raise ValueError(f"this RegNet has stages 1 to {len(stages)}, not {stage}")
+    return stages[int(stage) - 1]
+
+
+def regnet_w(w_0: float, w_a: float, w_m: float, depth: float, group_width: float,
+             stage: float) -> int:
+    """The width (output channels) of RegNet stage `stage` (from 1); see regnet_stages."""
+    return _regnet_stage(w_0, w_a, w_m, depth, group_width, stage)[0]
+
+
+def regnet_d(w_0: float, w_a: float, w_m: float, depth: float, group_width: float,
+             stage: float) -> int:
+    """The number of blocks of RegNet stage `stage` (from 1); see regnet_stages."""
+    return _regnet_stage(w_0, w_a, w_m, depth, group_width, stage)[1]
+
+
+def regnet_g(w_0: float, w_a: float, w_m: float, depth: float, group_width: float,
+             stage: float) -> int:
+    """The group width of RegNet stage `stage` (from 1), after the compatibility
+    adjustment; its 3×3 convolution has width / group width groups."""
+    return _regnet_stage(w_0, w_a, w_m, depth, group_width, stage)[2]
+
+
 FUNCTIONS: dict[str, Callable[..., float | int]] = {
     "div": make_divisible,  # div(v, 8): MobileNet's _make_divisible
     "ceil": math.ceil,
@@ -47,6 +121,11 @@ FUNCTIONS: dict[str, Callable[..., float | int]] = {
     "int": int,
     "max": max,
     "min": min,
+    # regnet_w/_d/_g(w_0, w_a, w_m, depth, group_width, stage): RegNet's stage
+    # width, depth and group width from its quantised linear rule (regnet_stages)
+    "regnet_w": regnet_w,
+    "regnet_d": regnet_d,
+    "regnet_g": regnet_g,
 }
 
 _BINOPS = {"Add": operator.add, "Sub": operator.sub, "Mult": operator.mul,
