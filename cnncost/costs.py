@@ -35,11 +35,9 @@ from .metrics import METRICS
 from .model import Graph, Shape
 
 
-def layer_cost(layer: Layer, info: NodeInfo, train_only: bool = False) -> Cost:
-    """The kind's rule; a layer of a training-only head (aux[ … ]) keeps its params
-    and costs nothing at inference."""
-    cost = BY_CLASS[type(layer)].cost(layer, info.inputs, info.output)
-    return Cost(params=cost.params) if train_only else cost
+def layer_cost(layer: Layer, info: NodeInfo) -> Cost:
+    """The kind's rule: what the layer costs when it runs."""
+    return BY_CLASS[type(layer)].cost(layer, info.inputs, info.output)
 
 
 # ---------------------------------------------------------------------------
@@ -63,17 +61,27 @@ class LayerCost:
     ops: int
     rf: Jump  # receptive field (the larger of height and width), input pixels
     jump: Jump  # cumulative stride on the input; a Fraction after upsampling
+    train_only: bool = False  # in an aux[ … ] head: params only, nothing at inference
+    mem: tuple[int, ...] = (0, 0, 0, 0, 0, 0)  # memory.FIELDS, at the analysis' batch, dtype
 
     @property
     def flops(self) -> int:
         return 2 * self.macs
+
+    # memory and training cost (cnncost.memory)
+    param_bytes = property(lambda self: self.mem[0])
+    activation_bytes = property(lambda self: self.mem[1])
+    live_bytes = property(lambda self: self.mem[2])  # outputs alive while it runs; max: the peak
+    train_saved_bytes = property(lambda self: self.mem[3])
+    train_flops = property(lambda self: self.mem[4])
+    bytes_moved = property(lambda self: self.mem[5])
 
     @property
     def activations(self) -> int:
         return self.output.elements
 
 
-_GETTERS = tuple((m.key, attrgetter(m.key)) for m in METRICS)
+_GETTERS = tuple((m.key, max if m.total == "max" else sum, attrgetter(m.key)) for m in METRICS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +105,9 @@ class Totals:
 
     @classmethod
     def of(cls, rows: tuple[LayerCost, ...] | list[LayerCost]) -> "Totals":
-        values = {key: sum(map(get, rows)) for key, get in _GETTERS}
-        return cls(values, sum(1 for r in rows if BY_CLASS[type(r.layer)].conv))
+        values = {key: total(map(get, rows)) for key, total, get in _GETTERS}
+        return cls(values, sum(1 for r in rows if BY_CLASS[type(r.layer)].conv
+                               and not r.train_only))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +117,8 @@ class StageCost:
 
     @property
     def output(self) -> Shape:
-        return self.rows[-1].output
+        """The stage's output: its last layer's (an aux[ … ] head's is not)."""
+        return next((r for r in reversed(self.rows) if not r.train_only), self.rows[-1]).output
 
     @property
     def totals(self) -> Totals:
@@ -122,6 +132,8 @@ class NetworkCost:
     padding: str
     rows: tuple[LayerCost, ...]
     graph: Graph
+    batch: int = 1  # samples per batch, for the memory metrics
+    dtype: str = "fp32"  # element type of activations and weights, for the memory metrics
 
     @property
     def totals(self) -> Totals:
@@ -144,18 +156,26 @@ def _row_name(layer: Layer, counters: dict[str, int]) -> str:
     return f"{prefix}{sep}{counters[prefix]}"
 
 
-def analyze(graph: Graph) -> NetworkCost:
-    """Graph → per-layer costs. Pure: no I/O, exact integers."""
+def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
+    """Graph → per-layer costs. Pure: no I/O, exact integers. `batch` and `dtype`
+    (fp32, fp16, bf16, int8) size the memory metrics (cnncost.memory).
+
+    A layer of a training-only head (aux[ … ]) keeps its params and costs nothing
+    at inference."""
+    from .memory import memory
     infos = infer(graph)
+    costs = [layer_cost(node.layer, info) for node, info in zip(graph.nodes, infos)]
+    mems = memory(graph, infos, costs, batch, dtype)
     counters: dict[str, int] = {}
     rows = []
-    for i, (node, info) in enumerate(zip(graph.nodes, infos)):
-        cost = layer_cost(node.layer, info, node.train_only)
+    for i, (node, info, cost, mem) in enumerate(zip(graph.nodes, infos, costs, mems)):
+        if node.train_only:
+            cost = Cost(params=cost.params)
         rows.append(LayerCost(
-            index=i + 1, name=_row_name(node.layer, counters), kind=node.layer.kind,
-            layer=node.layer, inputs=tuple(j + 1 for j in node.inputs), stage=info.stage,
-            output=info.output, params=cost.params, macs=cost.macs,
-            complexity=cost.complexity, ops=cost.ops, rf=max(info.rf), jump=max(info.jump),
+            i + 1, _row_name(node.layer, counters), node.layer.kind, node.layer,
+            tuple(j + 1 for j in node.inputs), info.stage, info.output, cost.params, cost.macs,
+            cost.complexity, cost.ops, max(info.rf), max(info.jump), node.train_only, mem,
         ))
     assert graph.input is not None
-    return NetworkCost(graph.name, graph.input, graph.padding.value, tuple(rows), graph)
+    return NetworkCost(graph.name, graph.input, graph.padding.value, tuple(rows), graph, batch,
+                       dtype)

@@ -43,19 +43,24 @@ class Inferrer:
         self.padding = padding
         self.infos: list[NodeInfo] = []
         self.run: list[int] = []  # position in a run of even-kernel stride-1 convs (he2015)
+        self._ctx: dict[int, Ctx] = {}  # one Ctx per he2015 run position
 
     def info(self, node_id: int) -> NodeInfo:
         return self.input_info if node_id == INPUT else self.infos[node_id]
 
     def add(self, node: Node) -> NodeInfo:
-        ins = [self.info(j) for j in node.inputs]
+        inputs = node.inputs
+        ins = [self.info(j) for j in inputs]
         layer = node.layer
         kdef = BY_CLASS[type(layer)]
-        first = node.inputs[0]
+        first = inputs[0]
         run_before = 0 if first == INPUT else self.run[first]
+        ctx = self._ctx.get(run_before)
+        if ctx is None:
+            ctx = self._ctx[run_before] = Ctx(self.padding, run_before)
         shapes = tuple(x.output for x in ins)
         try:
-            geo = kdef.shape(layer, Ctx(self.padding, run_before), shapes)
+            geo = kdef.shape(layer, ctx, shapes)
         except ShapeError as e:
             raise CnnCostError(e.message, node.span, e.hint) from None
         out = geo.out
@@ -65,10 +70,16 @@ class Inferrer:
                                f"{out.h}x{out.w}x{out.c})", node.span,
                                hint="remove a downsampling layer or use a larger input")
         # Receptive field: the largest over the inputs, grown by this layer's window.
-        rf_h = max(x.rf[0] for x in ins)
-        rf_w = max(x.rf[1] for x in ins)
-        j_h = max(x.jump[0] for x in ins)
-        j_w = max(x.jump[1] for x in ins)
+        # A gate that broadcasts (mul[ x | gap → … ]) does not count, as se(…) does not.
+        if len(ins) > 1 and (out.h, out.w) != (1, 1):
+            ins = [x for x in ins if (x.output.h, x.output.w) == (out.h, out.w)] or ins
+        if len(ins) == 1:
+            (rf_h, rf_w), (j_h, j_w) = ins[0].rf, ins[0].jump
+        else:
+            rf_h = max(x.rf[0] for x in ins)
+            rf_w = max(x.rf[1] for x in ins)
+            j_h = max(x.jump[0] for x in ins)
+            j_w = max(x.jump[1] for x in ins)
         (kh, kw), (sh, sw) = geo.kernel, geo.stride
         rf = (rf_h + (kh - 1) * j_h, rf_w + (kw - 1) * j_w)
         jump = (j_h * sh, j_w * sw)
@@ -96,7 +107,7 @@ def require_input(graph: Graph) -> Shape:
                            hint="start with Input(224,224,3), set `input:` in YAML, or give "
                                 "an input shape with the spec",
                            cli_hint="start with Input(224,224,3), set `input:` in YAML, or pass "
-                                    "--input 224x224x3")
+                                    "--input 224x224x3 (to the commands that take it)")
     return graph.input
 
 

@@ -18,17 +18,26 @@ class Metric:
     unit: str = "count"  # "count": humanised in SI units (12.3M)
     budget: bool = True  # `check --max-<key>` can limit it
     compared: bool = True  # a layer whose value differs has changed (`diff`)
+    column: bool = True  # a column of the terminal table and markdown, and a delta in `diff`;
+    #                      the others are in CSV and JSON only
+    baseline: bool = True  # a budget that `check --baseline` holds against the baseline's;
+    #                        not one that is a fixed multiple of another (its % says nothing new)
+    total: str = "sum"  # how rows add up: "sum", or "max" (a peak)
 
 
 METRICS: tuple[Metric, ...] = (
     Metric("params", "params", "weights and biases (and BN's γ, β)"),
     Metric("macs", "MACs", "multiply-accumulates of conv and fc layers, bias excluded"),
-    Metric("flops", "FLOPs", "2 × MACs"),
+    Metric("flops", "FLOPs", "2 × MACs", column=False, baseline=False),
     Metric("complexity", "Eq. (1)", "He & Sun's Eq. (1), convolutional layers only"),
-    Metric("activations", "activations", "elements of the layer's output", budget=False),
-    Metric("ops", "ops", "element-wise and pooling work, never folded into MACs", budget=False),
+    Metric("activations", "activations", "elements of the layer's output", budget=False,
+           column=False),
+    Metric("ops", "ops", "element-wise and pooling work, never folded into MACs", budget=False,
+           column=False),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 BUDGETS: tuple[Metric, ...] = tuple(m for m in METRICS if m.budget)
 COMPARED: tuple[str, ...] = tuple(m.key for m in METRICS if m.compared)
+COLUMNS: tuple[Metric, ...] = tuple(m for m in METRICS if m.column)
+BASELINE: tuple[Metric, ...] = tuple(m for m in BUDGETS if m.baseline)

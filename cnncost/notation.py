@@ -294,8 +294,8 @@ class Parser:
         chain = self.chain()
         if not t.check("END"):
             if t.check("PIPE", peek=True):
-                t.fail("'|' separates branches only inside concat[ … ] or add[ … ]",
-                       hint="write concat[ a | b ] or add[ a | b ]")
+                t.fail("'|' separates branches only inside concat[ … ], add[ … ] or mul[ … ]",
+                       hint="write concat[ a | b ], add[ a | b ] or mul[ a | b ]")
             if t.check("RBRACKET", peek=True):
                 t.fail("unbalanced bracket: nothing open to close here",
                        hint="remove it, or open a group with '['")
@@ -741,12 +741,10 @@ class Lowerer:
             start = len(out)
             for _ in range(item.count):
                 prev = self._top_item(item.body, prev, stage, out)
-            if self.rebuild:
+            if self.rebuild:  # ×0 leaves nothing to print
                 done = out[start:]
                 if done and all(x == done[0] for x in done) and len(done) == item.count:
                     out[start:] = [Repeat(done[0], item.count, item.span)]
-                elif not done:
-                    out.append(item)  # ×0
             return prev
         self.unit += 1
         prev, rebuilt = self.item(item, prev, self.unit, stage)
@@ -788,9 +786,13 @@ class Lowerer:
             for _ in range(item.count):
                 prev, done = self.item(item.body, prev, unit, stage)
                 reps.append(done)
-            if self.rebuild and reps and any(r != reps[0] for r in reps):
+            if not self.rebuild:
+                return prev, item
+            if not reps:  # ×0: nothing, which prints as the identity
+                return prev, Leaf(Identity(), item.span)
+            if any(r != reps[0] for r in reps):
                 return prev, Chain(tuple(reps))
-            return prev, Repeat(reps[0], item.count, item.span) if self.rebuild and reps else item
+            return prev, Repeat(reps[0], item.count, item.span)
         if isinstance(item, Deferred):
             prev, done = self.item(item.expand(self.channels(prev, item.span)), prev, unit, stage)
             if isinstance(done, Chain) and len(done.items) == 1:

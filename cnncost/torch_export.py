@@ -193,14 +193,19 @@ FORWARD = '''\
 {inputs}
         ]
         self.train_only = {train_only}  # layers of aux[ … ] heads: run only in training
+        # after layer k, the outputs nobody reads any more are released (eval, train)
+        self.free = {{False: {free_eval}, True: {free_train}}}
 
     def forward(self, x):
         outs = []
+        free = self.free[self.training]
         for k, (layer, ins) in enumerate(zip(self.layers, self.inputs)):
             if k in self.train_only and not self.training:
                 outs.append(None)
                 continue
             outs.append(layer(*(x if i < 0 else outs[i] for i in ins)))
+            for i in free.get(k, ()):
+                outs[i] = None
         return outs[-1]
 '''
 
@@ -210,6 +215,22 @@ def _docstring_safe(text: str) -> str:
     control characters escaped (the docstring reads back as the original text)."""
     escaped = text.encode("unicode_escape").decode("ascii")
     return escaped.replace('"', '\\"')
+
+
+def _release(graph: Graph, training: bool) -> dict[int, list[int]]:
+    """After which layer each output is read for the last time: {layer: [outputs]}.
+    The network's output is kept; an output nobody reads goes right after its layer."""
+    last = list(range(len(graph.nodes)))
+    for k, node in enumerate(graph.nodes):
+        if node.train_only and not training:
+            continue
+        for j in node.inputs:
+            if j >= 0:
+                last[j] = max(last[j], k)
+    out: dict[int, list[int]] = {}
+    for j, k in enumerate(last[:-1]):
+        out.setdefault(k, []).append(j)
+    return out
 
 
 def export_torch(graph: Graph) -> str:
@@ -227,5 +248,7 @@ def export_torch(graph: Graph) -> str:
         out.append(f"            {kind.torch(node.layer, info)},  # {i + 1}: {info.output}\n")
     inputs = "\n".join(f"            {list(node.inputs)}," for node in graph.nodes)
     train_only = {i for i, node in enumerate(graph.nodes) if node.train_only}
-    out.append(FORWARD.format(inputs=inputs, train_only=train_only or "set()"))
+    out.append(FORWARD.format(inputs=inputs, train_only=train_only or "set()",
+                              free_eval=_release(graph, training=False),
+                              free_train=_release(graph, training=True)))
     return "".join(out)

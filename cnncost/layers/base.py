@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from ..errors import CnnCostError, Span, did_you_mean
 from ..model import Padding, Shape
@@ -40,9 +40,9 @@ class Cost:
 FREE = Cost()  # explicitly free: a copy, a view or a permutation
 
 
-@dataclass(frozen=True, slots=True)
-class Geometry:
-    """What a shape rule learns about one layer."""
+class Geometry(NamedTuple):
+    """What a shape rule learns about one layer (a NamedTuple: made once per layer,
+    on the hot path)."""
 
     out: Shape
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)  # padding used: top, bottom, left, right
@@ -61,6 +61,40 @@ class ShapeError(Exception):
 
 def fail(message: str, hint: str = "") -> NoReturn:
     raise ShapeError(message, hint)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One tensor autograd keeps for the backward pass (train mode, PyTorch eager).
+
+    `ref` says which: "in" (the storage of input `index`), "out" (the layer's own
+    output storage), or "new" (a tensor of `elements` elements of `itemsize` bytes —
+    0 means the activation dtype — made inside the layer: pooling indices, BN's
+    statistics, a padded copy). `per_sample` new tensors grow with the batch."""
+
+    ref: str
+    elements: int = 0
+    itemsize: int = 0
+    per_sample: bool = True
+    index: int = 0
+
+
+SAVE_INPUT = (Saved("in"),)
+SAVE_OUTPUT = (Saved("out"),)
+NOTHING: tuple[Saved, ...] = ()
+INT64, FP32 = 8, 4  # pooling indices and normalisation statistics keep their own types
+
+
+def save_nothing(layer: object, info: object, grads: tuple[bool, ...]) -> tuple[Saved, ...]:
+    return NOTHING
+
+
+def save_input(layer: object, info: object, grads: tuple[bool, ...]) -> tuple[Saved, ...]:
+    return SAVE_INPUT
+
+
+def save_output(layer: object, info: object, grads: tuple[bool, ...]) -> tuple[Saved, ...]:
+    return SAVE_OUTPUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,3 +305,8 @@ class KindDef:
     passthrough: bool = False  # keeps an he2015 run of even kernels going (bn, relu, …)
     silent: bool = False  # not written in He & Sun's Table 1 notation (bn, relu, …)
     torch_helpers: tuple[str, ...] = ()  # names of helper classes in torch_export.HELPERS
+    # (layer, NodeInfo, which inputs need a gradient) -> what autograd keeps; the
+    # comment at each rule says which PyTorch function decides it
+    saved: Callable[..., tuple[Saved, ...]] = save_nothing
+    view: str = ""  # "always" or "eval": the output is a view of the input (no new storage)
+    input_macs: Callable[..., int] | None = None  # MACs that read the layer's input (default all)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from ..model import Padding, Shape
 from .base import (
-    Args, Cost, Ctx, Geometry, KindDef, Sig, fail, opts, out_size, tf_same,
+    SAVE_INPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail, opts, out_size, save_input,
+    tf_same,
 )
 
 # An explicit padding: an int per side, or the words "same"/"valid"/"tf".
@@ -177,9 +178,13 @@ def _pad_dim(word: Pad, policy: Padding, size: int, k: int, s: int, d: int,
 def window_pads(layer: Conv | Depthwise, ctx: Ctx, x: Shape
                 ) -> tuple[tuple[int, int, int, int], int]:
     """Padding (top, bottom, left, right) of a convolution, and its he2015 run position."""
+    d = layer.dilation
+    if layer.pad is None and ctx.padding is Padding.SAME and layer.ph is None \
+            and layer.pw is None:  # the common case, first
+        ph, pw = (layer.kh - 1) // 2 * d, (layer.kw - 1) // 2 * d
+        return (ph, ph, pw, pw), 0
     sh, sw = strides_of(layer)
     k = (layer.kh, layer.kw)
-    d = layer.dilation
     even = sh == sw == 1 and (k[0] % 2 == 0 or k[1] % 2 == 0)
     run = ctx.run_before + 1 if even else 0
     strided = sh > 1 or sw > 1
@@ -528,23 +533,58 @@ def conv_classifier_torch(layer: ConvClassifier, info) -> str:  # type: ignore[n
     return f"ConvClassifier({layer.channel_kernel(x.c)}, {x.h}, {x.w}, {layer.bias})"
 
 
+# ---------------------------------------------------------------------------
+# Saved for backward (PyTorch eager: convolution's autograd node keeps its input
+# and weight — the weight is a parameter, not counted)
+
+
+def padded_input(info, elements_of=None) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """The input, or the padded copy an explicit pad module makes first (TensorFlow
+    SAME's odd pixel: nn.ZeroPad2d before the conv, which then saves that copy)."""
+    t, b, left, r = info.pad
+    if t == b and left == r:
+        return SAVE_INPUT
+    x = info.inputs[0]
+    return (Saved("new", (x.h + t + b) * (x.w + left + r) * x.c),)
+
+
+def conv_saved(layer: Conv | Depthwise, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    return padded_input(info)
+
+
+def channelwise_saved(layer: ChannelWise, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """F.pad of the channel axis always copies (even with no padding); Conv3d keeps the copy."""
+    x = info.inputs[0]
+    front, back = _same_channel_pad(x.c, layer.dc, layer.stride) if layer.pad == "same" \
+        else (layer.pad, layer.pad)
+    return (Saved("new", (x.c + front + back) * x.h * x.w),)
+
+
+def group_channelwise_saved(layer: GroupChannelWise, info, grads: tuple[bool, ...]  # type: ignore[no-untyped-def]
+                            ) -> tuple[Saved, ...]:
+    """g channel-wise convolutions, each keeping its own padded copy."""
+    x = info.inputs[0]
+    front, back = _same_channel_pad(x.c, layer.dc, layer.groups)
+    return tuple(Saved("new", (x.c + front + back) * x.h * x.w) for _ in range(layer.groups))
+
+
 KINDS = (
     KindDef("conv", Conv, (SIGS["conv"],), conv_shape, conv_cost, conv_notation, conv_torch,
-            "conv", "4", conv=True),
+            "conv", "4", conv=True, saved=conv_saved),
     KindDef("dw", Depthwise, (SIGS["dw"],), depthwise_shape, depthwise_cost, depthwise_notation,
-            depthwise_torch, "dw", "5.1", conv=True),
+            depthwise_torch, "dw", "5.1", conv=True, saved=conv_saved),
     KindDef("tconv", ConvTranspose, (SIGS["tconv"],), tconv_shape, tconv_cost, tconv_notation,
-            tconv_torch, "tconv", "4.6", conv=True),
+            tconv_torch, "tconv", "4.6", conv=True, saved=save_input),
     KindDef("cw", ChannelWise, (SIGS["cw"],), channelwise_shape, channelwise_cost,
             channelwise_notation, channelwise_torch, "cw", "5.2", conv=True,
-            torch_helpers=("ChannelWise",)),
+            torch_helpers=("ChannelWise",), saved=channelwise_saved),
     KindDef("gcw", GroupChannelWise, (SIGS["gcw"],), group_channelwise_shape,
             group_channelwise_cost,
             lambda layer: f"gcw({layer.groups},{layer.dc}" + opts(("b", layer.bias, False)) + ")",
             group_channelwise_torch, "gcw", "5.2", conv=True,
-            torch_helpers=("ChannelWise", "GroupChannelWise")),
+            torch_helpers=("ChannelWise", "GroupChannelWise"), saved=group_channelwise_saved),
     KindDef("ccl", ConvClassifier, (SIGS["ccl"],), conv_classifier_shape, conv_classifier_cost,
             lambda layer: f"ccl({layer.classes}" + opts(("b", layer.bias, False)) + ")",
             conv_classifier_torch, "ccl", "5.2", conv=True,
-            torch_helpers=("ConvClassifier",)),
+            torch_helpers=("ConvClassifier",), saved=save_input),
 )

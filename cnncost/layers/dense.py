@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Shape
-from .base import Args, Cost, Ctx, Geometry, KindDef, Sig, fail, opts
-from .elementwise import ACT_DEFAULT_ARG, ACT_OPS, ACT_TORCH, ACT_WORDS, Act
+from .base import Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail, opts, save_input
+from .elementwise import ACT_DEFAULT_ARG, ACT_OPS, ACT_TORCH, ACT_WORDS, SAVES_OUTPUT, Act
 from .pool import whole_map
 
 
@@ -84,6 +84,29 @@ def se_torch(layer: SE, info) -> str:  # type: ignore[no-untyped-def]
     return f"SE({c}, {layer.squeeze_width(c)}, {act}, {gate})"
 
 
+def se_saved(layer: SE, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """torchvision's SqueezeExcitation in eager autograd: the pooled vector s (a mean:
+    the pooling keeps nothing) is kept by the first 1×1 conv; the activation keeps
+    its output a (relu) or its input f1 and the second conv keeps a; the gate keeps
+    its output g (sigmoid) or its input f2; x · g keeps x, and g when x needs a gradient."""
+    c = info.inputs[0].c
+    sq = layer.squeeze_width(c)
+    out: list[Saved] = [Saved("new", c), Saved("new", sq)]  # s; a
+    if layer.act not in SAVES_OUTPUT:
+        out.append(Saved("new", sq))  # f1
+    if layer.gate not in SAVES_OUTPUT:
+        out.append(Saved("new", c))  # f2
+    if layer.gate in SAVES_OUTPUT or grads[0]:
+        out.append(Saved("new", c))  # g
+    out.append(Saved("in"))  # x
+    return tuple(out)
+
+
+def se_input_macs(layer: SE, ins: tuple[Shape, ...], out: Shape) -> int:
+    """The first fc reads the pooled input: C·sq of the 2·C·sq MACs."""
+    return ins[0].c * layer.squeeze_width(ins[0].c)
+
+
 FC = Sig(("fc",), ("n",), ("b",), lambda a: Dense(units=a.int("n"), bias=a.flag("b", True)),
          "4096fc", "fully connected; flattens a spatial input", "nn.Linear")
 
@@ -91,11 +114,11 @@ KINDS = (
     KindDef("fc", Dense, (FC,), dense_shape, dense_cost,
             lambda layer: f"{layer.units}fc" if layer.bias else f"fc({layer.units},b=0)",
             lambda layer, info: f"FC({info.inputs[0].elements}, {layer.units}, {layer.bias})",
-            "fc", "7", torch_helpers=("FC",)),
+            "fc", "7", torch_helpers=("FC",), saved=save_input),
     KindDef("se", SE,
             (Sig(("se",), ("r",), ("sq", "act", "gate"), _se, "se(4)",
                  "squeeze-and-excitation, reduction r (or sq= squeeze channels)",
                  "torchvision's SqueezeExcitation"),),
             se_shape, se_cost, se_notation, se_torch, "se", "8.3",
-            torch_helpers=("SE",)),
+            torch_helpers=("SE",), saved=se_saved, input_macs=se_input_macs),
 )

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from ..errors import CnnCostError
 from ..model import Shape
-from .base import Args, Cost, Ctx, FREE, Geometry, KindDef, Sig, fail, number_text
+from .base import (
+    FP32, FREE, SAVE_INPUT, SAVE_OUTPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail,
+    number_text, save_input,
+)
 
 
 class Act(str, enum.Enum):
@@ -253,6 +256,60 @@ def activation_torch(layer: Activation, info) -> str:  # type: ignore[no-untyped
     return ACT_TORCH[layer.fn].format(arg=arg)
 
 
+# ---------------------------------------------------------------------------
+# Saved for backward (derivatives.yaml): relu, sigmoid, tanh and softmax keep their
+# result; every other activation keeps its input.
+
+SAVES_OUTPUT = {Act.RELU, Act.SIGMOID, Act.TANH, Act.SOFTMAX}
+
+
+def activation_saved(layer: Activation, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    return SAVE_OUTPUT if layer.fn in SAVES_OUTPUT else SAVE_INPUT
+
+
+def _stats(elements: int, per_sample: bool = True) -> tuple[Saved, Saved]:
+    """A normalisation's mean and inverse std (fp32 whatever the activations are)."""
+    return Saved("new", elements, FP32, per_sample), Saved("new", elements, FP32, per_sample)
+
+
+def bn_saved(layer: BatchNorm, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """native_batch_norm: the input, and save_mean / save_invstd over the batch (C each)."""
+    return (*SAVE_INPUT, *_stats(info.output.c, per_sample=False))
+
+
+def gn_saved(layer: GroupNorm, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """native_group_norm: the input, mean and rstd per sample and group."""
+    return (*SAVE_INPUT, *_stats(layer.groups))
+
+
+def ln_saved(layer: LayerNorm, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """native_layer_norm on the channels-last view: the input, mean and rstd per position."""
+    return (*SAVE_INPUT, *_stats(info.output.h * info.output.w))
+
+
+def in_saved(layer: InstanceNorm, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """instance_norm is batch_norm on a (1, N·C, H, W) view: the input, statistics per
+    sample and channel, and with affine=1 the weight repeated N times (a new tensor)."""
+    c = info.output.c
+    extra = (Saved("new", c, FP32),) if layer.affine else ()
+    return (*SAVE_INPUT, *_stats(c), *extra)
+
+
+def lrn_saved(layer: LRN, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """F.local_response_norm: x·x keeps x; avg_pool3d keeps the channel-padded squares
+    (C + size − 1 channels); pow keeps its base; x / div keeps x and div."""
+    x = info.inputs[0]
+    plane = x.h * x.w
+    return (*SAVE_INPUT, Saved("new", (x.c + layer.size - 1) * plane),
+            Saved("new", x.elements), Saved("new", x.elements))
+
+
+def dropout_saved(layer: Dropout, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """On CPU, dropout in training is x · noise (no fused kernel): the product keeps
+    the noise, a tensor of the input's size (counted fp32, notation §12)."""
+    return (Saved("new", info.inputs[0].elements, FP32),)
+
+
 def _act_prefix(layer: Activation) -> str:
     return layer.fn.value
 
@@ -263,57 +320,58 @@ def _free(layer: object, ins: tuple[Shape, ...], out: Shape) -> Cost:
 
 KINDS = (
     KindDef("act", Activation, ACT_SIGS, same_shape, activation_cost, activation_notation,
-            activation_torch, _act_prefix, "8.1", passthrough=True, silent=True),
+            activation_torch, _act_prefix, "8.1", passthrough=True, silent=True,
+            saved=activation_saved),
     KindDef("prelu", PReLU,
             (Sig(("prelu",), ("n",), (), _prelu, "prelu",
                  "PReLU: a learned slope per channel (prelu(1): one)", "nn.PReLU(C)"),),
             same_shape, prelu_cost, lambda layer: "prelu(1)" if layer.shared else "prelu",
             lambda layer, info: "nn.PReLU()" if layer.shared else f"nn.PReLU({info.output.c})",
-            "prelu", "8.1", passthrough=True, silent=True),
+            "prelu", "8.1", passthrough=True, silent=True, saved=save_input),
     KindDef("bn", BatchNorm,
             (Sig(("bn",), (), (), lambda a: BatchNorm(), "bn",
                  "batch normalisation (γ, β per channel)", "nn.BatchNorm2d"),),
             same_shape, batchnorm_cost, lambda layer: "bn",
             lambda layer, info: f"nn.BatchNorm2d({info.output.c})", "bn",
-            "8.2", passthrough=True, silent=True),
+            "8.2", passthrough=True, silent=True, saved=bn_saved),
     KindDef("gn", GroupNorm,
             (Sig(("gn",), ("g",), (), lambda a: GroupNorm(a.int("g")), "gn(32)",
                  "group normalisation over g groups (γ, β per channel)", "nn.GroupNorm"),),
             _gn_shape, lambda layer, ins, out: norm_cost(True, out),
             lambda layer: f"gn({layer.groups})",
             lambda layer, info: f"nn.GroupNorm({layer.groups}, {info.output.c})", "gn",
-            "8.2", passthrough=True),
+            "8.2", passthrough=True, saved=gn_saved),
     KindDef("ln", LayerNorm,
             (Sig(("ln",), ("over",), (), _ln, "ln",
                  "layer normalisation over the channels at each position (γ, β per channel)",
                  "nn.LayerNorm(C) on channels-last"),),
             same_shape, lambda layer, ins, out: norm_cost(True, out), lambda layer: "ln",
             lambda layer, info: f"LayerNorm2d({info.output.c})", "ln", "8.2",
-            passthrough=True, torch_helpers=("LayerNorm2d",)),
+            passthrough=True, torch_helpers=("LayerNorm2d",), saved=ln_saved),
     KindDef("in", InstanceNorm,
             (Sig(("in",), (), ("affine",), lambda a: InstanceNorm(a.flag("affine", False)), "in",
                  "instance normalisation (γ, β only with affine=1)", "nn.InstanceNorm2d"),),
             same_shape, lambda layer, ins, out: norm_cost(layer.affine, out),
             lambda layer: "in(affine=1)" if layer.affine else "in",
             lambda layer, info: f"nn.InstanceNorm2d({info.output.c}, affine={layer.affine})",
-            "in", "8.2", passthrough=True),
+            "in", "8.2", passthrough=True, saved=in_saved),
     KindDef("scale", Scale,
             (Sig(("scale",), (), (), lambda a: Scale(), "scale",
                  "learned per-channel scale (ConvNeXt layer scale): C params",
                  "a C×1×1 parameter times x"),),
             same_shape, lambda layer, ins, out: Cost(params=out.c, ops=out.elements),
             lambda layer: "scale", lambda layer, info: f"Scale({info.output.c})", "scale",
-            "8.2", passthrough=True, torch_helpers=("Scale",)),
+            "8.2", passthrough=True, torch_helpers=("Scale",), saved=save_input),
     KindDef("lrn", LRN,
             (Sig(("lrn",), ("size",), (), lambda a: LRN(size=a.int("size", 5)), "lrn(5)",
                  "local response normalisation across `size` channels",
                  "nn.LocalResponseNorm"),),
             same_shape, lrn_cost, lambda layer: f"lrn({layer.size})",
             lambda layer, info: f"nn.LocalResponseNorm({layer.size})", "lrn",
-            "8.2", passthrough=True),
+            "8.2", passthrough=True, saved=lrn_saved),
     KindDef("dropout", Dropout,
             (Sig(("dropout",), ("rate",), (), _dropout, "dropout",
                  "dropout (identity at inference)", "nn.Dropout"),),
             same_shape, _free, lambda layer: "dropout", lambda layer, info: "nn.Dropout()",
-            "dropout", "8.3", passthrough=True, silent=True),
+            "dropout", "8.3", passthrough=True, silent=True, saved=dropout_saved, view="eval"),
 )

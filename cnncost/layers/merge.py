@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Shape
-from .base import Cost, Ctx, FREE, Geometry, KindDef, fail
+from .base import Cost, Ctx, FREE, Geometry, KindDef, Saved, fail
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,25 @@ def merge_cost(layer: Add | Mul, ins: tuple[Shape, ...], out: Shape) -> Cost:
     return Cost(ops=(len(ins) - 1) * out.elements)
 
 
+def mul_saved(layer: Mul, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """out = x0 · x1 · … in turn: each product keeps its left operand when the right one
+    needs a gradient, and its right one when the left one does; the running products
+    of three or more operands are new tensors."""
+    out: list[Saved] = []
+    left: Saved = Saved("in", index=0)
+    left_grad = grads[0]
+    shape = info.inputs[0]
+    for i in range(1, len(info.inputs)):
+        if grads[i]:
+            out.append(left)
+        if left_grad:
+            out.append(Saved("in", index=i))
+        shape = Shape(max(shape.h, info.inputs[i].h), max(shape.w, info.inputs[i].w),
+                      max(shape.c, info.inputs[i].c))
+        left, left_grad = Saved("new", shape.elements), left_grad or grads[i]
+    return tuple(out)
+
+
 KINDS = (
     KindDef("concat", Concat, (), concat_shape, lambda layer, ins, out: FREE,
             lambda layer: "concat", lambda layer, info: "Concat()", "concat", "10",
@@ -73,7 +92,7 @@ KINDS = (
     KindDef("add", Add, (), add_shape, merge_cost, lambda layer: "add",
             lambda layer, info: "Add()", "add", "10", torch_helpers=("Add",)),
     KindDef("mul", Mul, (), mul_shape, merge_cost, lambda layer: "mul",
-            lambda layer, info: "Mul()", "mul", "10", torch_helpers=("Mul",)),
+            lambda layer, info: "Mul()", "mul", "10", torch_helpers=("Mul",), saved=mul_saved),
 )
 
 # The branch forms of the notation: word → merge layer (res[ a ] is add[ a | id ]).

@@ -9,9 +9,10 @@ from typing import Callable
 from ..errors import CnnCostError
 from ..model import Padding, Shape
 from .base import (
-    Args, Cost, Ctx, Geometry, KindDef, Sig, adaptive_windows, fail, opts, tf_same,
+    INT64, NOTHING, SAVE_INPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, adaptive_windows,
+    fail, opts, tf_same,
 )
-from .conv import padded, sliding, strides_of, torch_stride
+from .conv import padded, padded_input, sliding, strides_of, torch_stride
 
 
 class PoolOp(str, enum.Enum):
@@ -241,9 +242,40 @@ def _adaptive_torch(layer: AdaptivePool, info) -> str:  # type: ignore[no-untype
     return f"{cls}(({layer.h}, {layer.w}))"
 
 
+# ---------------------------------------------------------------------------
+# Saved for backward: max pooling keeps its input and int64 indices of the
+# output's size (max_pool2d_with_indices, adaptive_max_pool2d); average pooling
+# its input (avg_pool2d, _adaptive_avg_pool2d) — except to 1×1, which PyTorch
+# computes as a mean, keeping nothing.
+
+
+def _indices(out: Shape) -> Saved:
+    return Saved("new", out.elements, INT64)
+
+
+def pool_saved(layer: Pool, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    x = padded_input(info)
+    return (*x, _indices(info.output)) if layer.op is PoolOp.MAX else x
+
+
+def global_saved(layer: GlobalPool, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    return (*SAVE_INPUT, _indices(info.output)) if layer.op is PoolOp.MAX else NOTHING
+
+
+def adaptive_saved(layer: AdaptivePool, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    if layer.op is PoolOp.MAX:
+        return (*SAVE_INPUT, _indices(info.output))
+    return NOTHING if (layer.h, layer.w) == (1, 1) else SAVE_INPUT
+
+
+def spp_saved(layer: SPP, info, grads: tuple[bool, ...]) -> tuple[Saved, ...]:  # type: ignore[no-untyped-def]
+    """An adaptive max pooling per level: the input once, indices per level."""
+    return (*SAVE_INPUT, Saved("new", info.output.elements, INT64))
+
+
 KINDS = (
     KindDef("pool", Pool, SIGS, pool_shape, pool_cost, pool_notation, pool_torch, "pool",
-            "6"),
+            "6", saved=pool_saved),
     KindDef("global_pool", GlobalPool,
             (Sig(("gap",), (), (), lambda a: GlobalPool(PoolOp.AVG), "gap",
                  "global average pooling", "nn.AdaptiveAvgPool2d(1)"),
@@ -253,7 +285,7 @@ KINDS = (
             lambda layer: "gap" if layer.op is PoolOp.AVG else "gmp",
             lambda layer, info: ("nn.AdaptiveAvgPool2d(1)" if layer.op is PoolOp.AVG
                                  else "nn.AdaptiveMaxPool2d(1)"),
-            "pool", "6.1"),
+            "pool", "6.1", saved=global_saved),
     KindDef("adaptive_pool", AdaptivePool,
             (Sig(("aap",), ("h", "w"), (), _adaptive(PoolOp.AVG), "aap(7,7)",
                  "adaptive average pooling to h×w", "nn.AdaptiveAvgPool2d"),
@@ -261,12 +293,12 @@ KINDS = (
                  "adaptive max pooling to h×w", "nn.AdaptiveMaxPool2d")),
             adaptive_shape, adaptive_pool_cost,
             lambda layer: f"{'aap' if layer.op is PoolOp.AVG else 'amp'}({layer.h},{layer.w})",
-            _adaptive_torch, "pool", "6.1"),
+            _adaptive_torch, "pool", "6.1", saved=adaptive_saved),
     KindDef("spp", SPP,
             (Sig(("spp",), tuple(f"l{i}" for i in range(1, 9)), (), _levels, "spp(6,3,2,1)",
                  "spatial pyramid max pooling, n×n bins per level, flattened",
                  "adaptive max pooling per level, concatenated"),),
             spp_shape, spp_cost, lambda layer: "spp(" + ",".join(map(str, layer.levels)) + ")",
             lambda layer, info: f"SPP({list(layer.levels)})", "spp", "6.2",
-            torch_helpers=("SPP",)),
+            torch_helpers=("SPP",), saved=spp_saved),
 )

@@ -1,0 +1,164 @@
+"""Memory and training cost (notation §12): bytes, liveness, what autograd keeps.
+
+Pure functions of a graph and its shapes. Every number is exact arithmetic on
+element counts; each is checked against PyTorch in tests/test_memory.py:
+
+- **param_bytes**: params × dtype bytes.
+- **activation_bytes**: the layer's output elements × batch × dtype bytes.
+- **live_bytes**: inference (eval, no_grad), layers in topological order: the bytes
+  of layer outputs alive while the layer runs — its inputs, its output and every
+  output still awaited by a later layer. Memory is counted per *storage*: a view
+  (flatten, chunk, dropout at inference) adds nothing and keeps its input alive.
+  The network input lives throughout; the final output counts. The largest is the
+  network's **peak_activation_bytes**. Temporaries inside a layer are not outputs
+  and are not counted.
+- **train_saved_bytes**: train mode, PyTorch eager autograd: what the layer's
+  backward keeps (each kind's `saved` rule in cnncost.layers), per unique storage,
+  each counted at the first layer that keeps it — so the sum over layers is what
+  the whole network keeps. A parameter-free layer whose inputs need no gradient
+  keeps nothing; parameters and BN running statistics are not counted.
+- **train_flops**: forward + backward FLOPs of the layers with MACs: 6·MACs, less
+  2·MACs where the layer's input needs no gradient (the input's gradient is not
+  computed), × batch.
+- **bytes_moved**: (weights + inputs + output) bytes; **intensity** = FLOPs·batch / bytes_moved.
+"""
+
+from __future__ import annotations
+
+from .layers import BY_CLASS
+from .model import INPUT, Graph
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+
+
+# The memory metrics of one node, in this order (a plain tuple: one per layer, cheap):
+#   param_bytes, activation_bytes,
+#   live_bytes         layer outputs alive while it runs (inference); 0 for aux[ … ] layers
+#   train_saved_bytes  what autograd newly keeps for this layer's backward
+#   train_flops,
+#   bytes_moved        0 for aux[ … ] layers, which do not run at inference
+FIELDS = ("param_bytes", "activation_bytes", "live_bytes", "train_saved_bytes", "train_flops",
+          "bytes_moved")
+LayerMemory = tuple[int, int, int, int, int, int]
+
+
+def dtype_bytes(dtype: str) -> int:
+    return DTYPE_BYTES[dtype]
+
+
+def memory(graph: Graph, infos: list, costs: list, batch: int = 1,  # type: ignore[type-arg]
+           dtype: str = "fp32") -> list[LayerMemory]:
+    """The memory metrics of every node. `infos` are graph.infer's, `costs` the
+    kinds' cost rules (params and MACs as at training: aux[ … ] layers included)."""
+    size = DTYPE_BYTES[dtype]
+    nodes = graph.nodes
+    assert graph.input is not None
+    scale = batch * size
+    # bytes of each node's output; the network input's is the last entry, so that
+    # INPUT (-1) indexes it
+    obytes = [info.output.elements * scale for info in infos] + [graph.input.elements * scale]
+    kinds = [BY_CLASS[type(node.layer)] for node in nodes]
+    grads = _needs_grad(graph, costs)
+    live = _liveness(graph, kinds, obytes)
+    saved = _saved(graph, infos, kinds, costs, grads, batch, size, obytes)
+    out = []
+    for k, node in enumerate(nodes):
+        cost = costs[k]
+        params = cost.params * size
+        train = 0
+        if cost.macs:
+            input_grad = any(grads[j] for j in node.inputs)
+            kind = kinds[k]
+            reads = kind.input_macs(node.layer, infos[k].inputs, infos[k].output) \
+                if kind.input_macs else cost.macs
+            train = batch * (6 * cost.macs - (0 if input_grad else 2 * reads))
+        moved = 0 if node.train_only else params + sum(obytes[j] for j in node.inputs) + obytes[k]
+        out.append((params, obytes[k], live[k], saved[k], train, moved))
+    return out
+
+
+def _liveness(graph: Graph, kinds: list, obytes: list[int]) -> list[int]:  # type: ignore[type-arg]
+    """Bytes of layer outputs alive while each layer runs, at inference."""
+    nodes = graph.nodes
+    n = len(nodes)
+    root = list(range(n))  # the node whose storage each output is (INPUT: the input's)
+    last = list(range(n))  # the last node that reads each storage
+    for k, node in enumerate(nodes):
+        if node.train_only:  # aux[ … ] heads do not run at inference
+            continue
+        if kinds[k].view:
+            first = node.inputs[0]
+            root[k] = INPUT if first == INPUT else root[first]
+        for j in node.inputs:
+            r = INPUT if j == INPUT else root[j]
+            if r != INPUT and last[r] < k:
+                last[r] = k
+    final = root[n - 1]
+    if final != INPUT:
+        last[final] = n - 1  # the network's output is kept
+    delta = [0] * (n + 1)
+    for k in range(n):
+        if root[k] == k and not nodes[k].train_only:
+            delta[k] += obytes[k]
+            delta[last[k] + 1] -= obytes[k]
+    live, total = [], obytes[INPUT]  # the input lives throughout
+    for k in range(n):
+        total += delta[k]
+        live.append(0 if nodes[k].train_only else total)
+    return live
+
+
+def _needs_grad(graph: Graph, costs: list) -> list[bool]:  # type: ignore[type-arg]
+    """Whether each node's output needs a gradient in training: it has parameters
+    or reads something that does. The last entry, which INPUT indexes, is the
+    network input's: it does not."""
+    out: list[bool] = []
+    for node, cost in zip(graph.nodes, costs):
+        out.append(cost.params > 0 or any(out[j] for j in node.inputs if j != INPUT))
+    out.append(False)
+    return out
+
+
+def _saved(graph: Graph, infos: list, kinds: list, costs: list, grads: list[bool],  # type: ignore[type-arg]
+           batch: int, size: int, obytes: list[int]) -> list[int]:
+    """Per node, the bytes of storages it is the first to keep for backward."""
+    nodes = graph.nodes
+    root: list[int] = []  # storages in training: only true views share (dropout copies)
+    for k, node in enumerate(nodes):
+        first = node.inputs[0]
+        if kinds[k].view != "always":
+            root.append(k)
+        else:
+            root.append(INPUT if first == INPUT else root[first])
+    kept: set[object] = set()
+    out = []
+    for k, node in enumerate(nodes):
+        ins = tuple(grads[j] for j in node.inputs)
+        if costs[k].params == 0 and not any(ins):
+            out.append(0)  # nothing needs this layer's backward
+            continue
+        new = 0
+        for i, item in enumerate(kinds[k].saved(node.layer, infos[k], ins)):
+            if item.ref == "new":
+                key: object = (k, i)
+                nbytes = item.elements * (item.itemsize or size) * (batch if item.per_sample else 1)
+            else:
+                j = node.inputs[item.index] if item.ref == "in" else k
+                key = INPUT if j == INPUT else root[j]
+                nbytes = obytes[key]  # type: ignore[index]
+            if key not in kept:
+                kept.add(key)
+                new += nbytes
+        out.append(new)
+    return out
+
+
+def intensity(macs: int, batch: int, bytes_moved: int) -> float | None:
+    """FLOPs per byte moved, FLOPs = 2·MACs·batch; None where nothing moves."""
+    return 2 * macs * batch / bytes_moved if bytes_moved else None
+
+
+def peak(live: list[int]) -> tuple[int, int]:
+    """The largest live total and the index of the first layer where it happens."""
+    best = max(range(len(live)), key=lambda k: (live[k], -k))
+    return live[best], best
