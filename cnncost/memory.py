@@ -25,6 +25,10 @@ element counts; each is checked against PyTorch in tests/test_memory.py:
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
 from .layers import BY_CLASS
 from .model import INPUT, Graph
 
@@ -162,3 +166,78 @@ def peak(live: list[int]) -> tuple[int, int]:
     """The largest live total and the index of the first layer where it happens."""
     best = max(range(len(live)), key=lambda k: (live[k], -k))
     return live[best], best
+
+
+# ---------------------------------------------------------------------------
+# Devices and the roofline: a lower bound, never a prediction
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """Peak arithmetic and memory bandwidth of a machine (a YAML device file)."""
+
+    name: str
+    source: str  # where the figures come from (a datasheet, a measurement)
+    peak_flops: dict[str, float]  # FLOP/s per dtype: fp32, fp16, bf16, int8
+    bandwidth: float  # bytes/s
+
+
+DEVICES = Path(__file__).resolve().parent / "devices"
+DEVICE_KEYS = ("name", "source", "peak_flops", "bandwidth")
+
+
+def device_names() -> list[str]:
+    return sorted(p.stem for p in DEVICES.glob("*.yaml"))
+
+
+def load_device(ref: str) -> Device:
+    """A shipped preset by name, or a device file: name, source, peak_flops (FLOP/s
+    for each of fp32, fp16, bf16, int8) and bandwidth (bytes/s), all positive."""
+    from .errors import CnnCostError, did_you_mean
+    path = DEVICES / f"{ref.lower()}.yaml"
+    if not path.is_file():
+        path = Path(ref)
+        if not path.is_file():
+            raise CnnCostError(f"no device '{ref}'" + did_you_mean(ref, device_names()),
+                               hint="a preset (" + ", ".join(device_names()) + ") or a device "
+                                    "file with name, source, peak_flops and bandwidth")
+    import yaml
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise CnnCostError(f"cannot read the device file {ref}: {e}") from None
+    where = f"device file {ref}"
+    if not isinstance(data, dict):
+        raise CnnCostError(f"{where} must be a mapping", hint="keys: " + ", ".join(DEVICE_KEYS))
+    missing = [k for k in DEVICE_KEYS if k not in data]
+    if missing:
+        raise CnnCostError(f"{where} lacks {', '.join(missing)}",
+                           hint="keys: " + ", ".join(DEVICE_KEYS) + "; peak_flops has fp32, "
+                                "fp16, bf16 and int8")
+    peaks = data["peak_flops"]
+    if not isinstance(peaks, dict) or set(map(str, peaks)) != set(DTYPE_BYTES):
+        raise CnnCostError(f"{where}: peak_flops needs exactly " + ", ".join(DTYPE_BYTES),
+                           hint="FLOP/s for each, e.g. fp32: 19.5e+12")
+    return Device(str(data["name"]), str(data["source"]),
+                  {k: _rate(peaks[k], f"{where}: peak_flops.{k}") for k in DTYPE_BYTES},
+                  _rate(data["bandwidth"], f"{where}: bandwidth"))
+
+
+def _rate(value: object, what: str) -> float:
+    from .errors import CnnCostError
+    try:
+        x = float(str(value))  # YAML reads 19.5e12 (no sign in the exponent) as text
+    except ValueError:
+        x = float("nan")
+    if isinstance(value, bool) or not math.isfinite(x) or x <= 0:
+        raise CnnCostError(f"{what} must be a positive number, not {value!r}",
+                           hint="per second, e.g. 19.5e12")
+    return x
+
+
+def roofline(flops: int, bytes_moved: int, device: Device, dtype: str) -> tuple[float, str]:
+    """The least time a layer can take on the device: max(FLOPs / peak, bytes / bandwidth),
+    and which term bounds it ("compute" or "memory")."""
+    compute = flops / device.peak_flops[dtype]
+    memory_s = bytes_moved / device.bandwidth
+    return (compute, "compute") if compute > memory_s else (memory_s, "memory")

@@ -240,3 +240,16 @@ def test_grouped_and_depthwise_backward_per_op():
         grad_input = counter.get_total_flops()
         grad_weight = 2 * row.macs  # weights × N·H_out·W_out multiply-adds
         assert row.train_flops == 2 * row.macs + grad_input + grad_weight
+
+
+def test_the_worked_example_of_docs_memory():
+    """docs/memory.md: Input(32,32,3) → 16F(3,3) → bn → relu → max-p → 10fc, batch 8, fp32."""
+    net = analyze(parse_spec("Input(32,32,3) → 16F(3,3) → bn → relu → max-p → 10fc"), batch=8)
+    b = 8 * 4  # batch × bytes
+    x, act, pool = 32 * 32 * 3 * b, 32 * 32 * 16 * b, 16 * 16 * 16 * b
+    assert max(r.live_bytes for r in net.rows) == x + 2 * act == 1_146_880
+    assert sum(r.train_saved_bytes for r in net.rows) == \
+        x + act + 2 * 16 * 4 + act + 16 * 16 * 16 * 8 * 8 + pool == 1_540_224
+    assert sum(r.train_flops for r in net.rows) == \
+        8 * (4 * 3 * 3 * 3 * 16 * 32 * 32 + 6 * 4096 * 10) == 16_121_856
+    assert sum(r.param_bytes for r in net.rows) == 4 * (448 + 32 + 40_970) == 165_800
