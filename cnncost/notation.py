@@ -9,10 +9,12 @@ keywords are case-insensitive)::
     link    := '→' | '->' | '=>' | '+'
     item    := [INT ('x'|'×')] atom (('x'|'×') INT)*      repetition, weights not shared
     atom    := '[' chain ']'                                a group
-             | ('concat' | 'add') '[' chain ('|' chain)* ']'
+             | ('concat' | 'add' | 'mul') '[' chain ('|' chain)* ']'
              | 'res' '[' chain ']'                          add[ chain | id ]
+             | 'aux' '[' chain ']'                          a training-only head
              | layer
     layer   := INT 'F' args                                 64F(7,7,3,s=2)
+             | INT 'T' args                                 64T(2,2,s=2), transposed
              | '(' INT ',' INT (',' option)* ')' ['/' INT]  (7,64)/2   He & Sun Table 1
              | INT '*' INT '*' INT '*' INT                  128*3*3*256 = c_in*kh*kw*n
              | INT '/' INT                                  3/3: max pool k×k, stride s
