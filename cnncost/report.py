@@ -9,10 +9,14 @@ rich is imported only by the table renderer, so JSON output starts fast.
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Container, Iterable, Sequence
 from typing import Any
+
+try:  # the C string encoder behind json.dumps(ensure_ascii=False)
+    from _json import encode_basestring as _json_str
+except ImportError:  # pragma: no cover - an interpreter without _json
+    from json.encoder import py_encode_basestring as _json_str
 
 from .costs import LayerCost, NetworkCost, StageCost, Totals
 from .model import Shape
@@ -104,7 +108,52 @@ def analysis_dict(net: NetworkCost) -> dict[str, Any]:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """json.dumps(data, indent=2, ensure_ascii=False) and a newline, to the byte, for the
+    plain data the JSON documents hold (str keys; str, int, float, bool, None, list,
+    tuple, dict values) — written here because `import json` and its generic encoder
+    cost the hot path (`analyze --format json`) more than the whole document takes."""
+    out: list[str] = []
+    _json_value(data, "\n", out)
+    out.append("\n")
+    return "".join(out)
+
+
+def _json_value(o: Any, newline: str, out: list[str]) -> None:
+    if type(o) is int:  # the most common value first
+        out.append(int.__repr__(o))
+    elif isinstance(o, str):
+        out.append(_json_str(o))
+    elif o is None or o is True or o is False:
+        out.append("null" if o is None else "true" if o else "false")
+    elif isinstance(o, int):
+        out.append(int.__repr__(o))
+    elif isinstance(o, float):  # as json writes it: repr, or NaN / Infinity / -Infinity
+        out.append(float.__repr__(o) if o == o and o not in _INFINITIES else
+                   "NaN" if o != o else "Infinity" if o > 0 else "-Infinity")
+    elif isinstance(o, (dict, list, tuple)):
+        if not o:
+            out.append("{}" if isinstance(o, dict) else "[]")
+            return
+        inner = newline + "  "
+        if isinstance(o, dict):
+            sep = "{" + inner
+            for key, value in o.items():
+                out.append(sep + _json_str(key) + ": ")
+                _json_value(value, inner, out)
+                sep = "," + inner
+            out.append(newline + "}")
+        else:
+            sep = "[" + inner
+            for value in o:
+                out.append(sep)
+                _json_value(value, inner, out)
+                sep = "," + inner
+            out.append(newline + "]")
+    else:
+        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 # ---------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnncost.report import humanize, safe_cell
+from cnncost.report import humanize, safe_cell, to_json
 
 
 @pytest.mark.parametrize("n,text", [
@@ -37,3 +39,19 @@ def test_humanize_is_three_significant_digits_of_the_value(n):
 ])
 def test_safe_cell(text, safe):
     assert safe_cell(text) == safe
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner),
+    max_leaves=30)
+
+
+@given(JSON_VALUES)
+def test_to_json_writes_what_json_dumps_writes(data):
+    assert to_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_to_json_refuses_what_json_refuses():
+    with pytest.raises(TypeError, match="Fraction is not JSON serializable"):
+        to_json({"rf": Fraction(1, 2)})
