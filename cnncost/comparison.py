@@ -9,10 +9,12 @@ import difflib
 import enum
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .costs import LayerCost, NetworkCost, Totals
 from .errors import CnnCostError, shorten
 from .layers import BY_CLASS, Conv, Layer, Pool, PoolOp
+from .metrics import BASELINE, BUDGETS, COMPARED
 from .printer import format_layer
 
 # ---------------------------------------------------------------------------
@@ -79,8 +81,8 @@ class VariantRow:
     def relative(self, metric: str) -> float | None:
         """This row's metric over the baseline's; None when the baseline's is 0
         (no ratio exists: JSON null, shown as – or an empty CSV cell)."""
-        base = getattr(self.baseline, metric)
-        return getattr(self.totals, metric) / base if base else None
+        base = self.baseline[metric]
+        return self.totals[metric] / base if base else None
 
     def stage_notation(self) -> dict[str, str]:
         return {s.name: paper_notation(s.rows) for s in self.net.stages}
@@ -175,11 +177,15 @@ class Diff:
         return sum(r.delta(metric) for r in self.rows if r.stage == stage)
 
     def total_delta(self, metric: str) -> int:
+        """A metric key, or conv_layers."""
         return getattr(self.b.totals, metric) - getattr(self.a.totals, metric)
 
 
 def _signature(r: LayerCost) -> str:
     return format_layer(r.layer)
+
+
+_compared = attrgetter("output", *COMPARED)  # equal for a layer that did not change
 
 
 def _merged_stages(a: list[str], b: list[str]) -> list[str]:
@@ -193,7 +199,8 @@ def _merged_stages(a: list[str], b: list[str]) -> list[str]:
 
 def diff(a: NetworkCost, b: NetworkCost) -> Diff:
     """Align layers stage by stage with a longest-common-subsequence over their
-    notation; equal notation with a different output or cost is 'changed'."""
+    notation; equal notation with a different output or metric (metrics.COMPARED)
+    is 'changed'."""
     rows: list[DiffRow] = []
     for stage in _merged_stages([s.name for s in a.stages], [s.name for s in b.stages]):
         ra = [r for r in a.rows if r.stage == stage]
@@ -203,8 +210,7 @@ def diff(a: NetworkCost, b: NetworkCost) -> Diff:
         for op, i1, i2, j1, j2 in sm.get_opcodes():
             if op == "equal":
                 for x, y in zip(ra[i1:i2], rb[j1:j2]):
-                    same = (x.output, x.params, x.macs, x.complexity, x.ops) == \
-                        (y.output, y.params, y.macs, y.complexity, y.ops)
+                    same = _compared(x) == _compared(y)
                     rows.append(DiffRow(Change.SAME if same else Change.CHANGED, stage, x, y))
                 continue
             xs, ys = ra[i1:i2], rb[j1:j2]
@@ -245,10 +251,10 @@ def parse_percent(text: str, what: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Limit:
-    metric: str  # params | macs | complexity
+    metric: str  # a metrics.BUDGETS key
     value: int  # the network's value
     limit: int  # the largest allowed value
-    rule: str  # how the limit was set, e.g. "--max-params 5M" or "A +2%"
+    increase: float | None = None  # None: an absolute maximum; else the baseline's value + this %
 
     @property
     def ok(self) -> bool:
@@ -279,29 +285,26 @@ class CheckResult:
         return all(limit.ok for limit in self.limits)
 
 
-CHECKED = ("params", "macs", "complexity")
-
-
 def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | None = None,
           max_increase: float | None = None) -> CheckResult:
-    """Absolute limits per metric, and/or an allowed % increase over a baseline."""
-    limits = []
-    for metric in CHECKED:
-        if metric in max_values:
-            limits.append(Limit(metric, getattr(net.totals, metric), max_values[metric],
-                                f"--max-{metric}"))
+    """Absolute limits per metric (max_values: metrics.BUDGETS key → largest allowed),
+    and/or an allowed % increase over a baseline for each metrics.BASELINE metric."""
+    totals = net.totals
+    limits = [Limit(m.key, totals[m.key], max_values[m.key]) for m in BUDGETS if m.key in max_values]
     if baseline is not None:
+        from fractions import Fraction
         pct = max_increase if max_increase is not None else 0.0
-        for metric in CHECKED:
-            base = getattr(baseline.totals, metric)
+        base = baseline.totals
+        for m in BASELINE:
             # floor(base·(1 + pct/100)) exactly, without float rounding at the boundary
-            from fractions import Fraction
-            allowed = int(base * (1 + Fraction(str(pct)) / 100))
-            limits.append(Limit(metric, getattr(net.totals, metric), allowed,
-                                f"{baseline.name or 'baseline'} +{pct:g}%"))
+            allowed = int(base[m.key] * (1 + Fraction(str(pct)) / 100))
+            limits.append(Limit(m.key, totals[m.key], allowed, pct))
     if not limits:
+        budgets = " or ".join(m.label for m in BUDGETS)
         raise CnnCostError("check needs a limit",
-                           hint="give --max-params/--max-macs/--max-complexity, or --baseline")
+                           hint=f"give the largest allowed {budgets}, or a baseline",
+                           cli_hint="give " + "/".join(f"--max-{m.key}" for m in BUDGETS)
+                                    + ", or --baseline")
     if baseline is not None:
         before = {s.name: s.totals.complexity for s in baseline.stages}
         growth = [StageGrowth(s.name, before.get(s.name, 0), s.totals.complexity)

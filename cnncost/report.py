@@ -1,17 +1,32 @@
-"""Rows and columns, humanised units, and the renderers for every format.
+"""Report values, humanised units, and one renderer per format.
 
-Each renderer returns a value (a string, or a rich renderable for the terminal
-table) and never prints; the CLI's single `emit` path prints. Machine formats
-(CSV, JSON) carry exact integers; only the table and markdown humanise.
-rich is imported only by the table renderer, so JSON output starts fast.
+A command's result is rendered one of two ways. Its JSON document is a plain
+dict: the documented contract, richer than the tables. For every other format
+it is a :class:`Report` — titled tables of typed columns whose rows hold
+numbers, not text — that the terminal-table, CSV and markdown renderers turn
+into text. RENDERERS maps every Format to its renderer (a Format without one
+fails at import), and an :class:`Output` builds only what the chosen format
+needs: `analyze --format json` builds no table.
+
+Renderers return a value (a string, or a rich renderable for the terminal) and
+never print; the CLI's single `emit` path prints. Machine formats (CSV, JSON)
+carry exact numbers; only the table and markdown humanise. rich is imported
+only by the terminal renderer, so JSON output starts fast.
+
+Cells: a str is text, the same in every format (CSV neutralises formulas in
+it, see :func:`safe_cell`); None is a value that does not exist (– in the table
+and markdown, an empty CSV cell); any other value is shown as its column's
+:class:`Kind` says.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Container, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 try:  # the C string encoder behind json.dumps(ensure_ascii=False)
     from _json import encode_basestring as _json_str
@@ -19,6 +34,7 @@ except ImportError:  # pragma: no cover - an interpreter without _json
     from json.encoder import py_encode_basestring as _json_str
 
 from .costs import LayerCost, NetworkCost, StageCost, Totals
+from .metrics import BASELINE, BUDGETS, BY_KEY, COLUMNS, METRICS
 from .model import Shape
 
 JSON_SCHEMA_VERSION = 1
@@ -53,6 +69,36 @@ def humanize(n: int) -> str:
     return f"{sign}{text}{_UNITS[exp]}"
 
 
+def signed(n: int) -> str:
+    """A difference, humanised: +12.3M, -4.10K, 0."""
+    return ("+" if n > 0 else "") + humanize(n)
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
+BAR_WIDTH = 6
+
+
+def bar(part: int, whole: int, width: int = BAR_WIDTH) -> str:
+    """A share drawn in eighth-blocks, exact to 1/8 of a cell."""
+    if not whole or part <= 0:
+        return ""
+    eighths = round(8 * width * part / whole)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("▏▎▍▌▋▊▉"[rest - 1] if rest else "")
+
+
+def share_cell(part: int, whole: int) -> str:
+    """'31.0% ███▊' — the share of the total complexity, as a number and a bar."""
+    return f"{share(part, whole):>6} {bar(part, whole)}".rstrip()
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
@@ -62,6 +108,12 @@ def safe_cell(text: str) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+class Verbatim(str):
+    """Text cnncost wrote itself (a flag name such as --max-params): CSV keeps it as it is."""
+
+    __slots__ = ()
 
 
 def shape_list(s: Shape) -> list[int]:
@@ -74,37 +126,109 @@ def layer_notation(row: LayerCost) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Plain data (the JSON contract)
+# The report value
 
 
-def totals_dict(t: Totals) -> dict[str, int]:
-    return {"params": t.params, "macs": t.macs, "flops": t.flops, "complexity": t.complexity,
-            "activations": t.activations, "ops": t.ops, "conv_layers": t.conv_layers}
+class Kind(enum.Enum):
+    """How a column shows its values (its str cells are shown as they are)."""
+
+    TEXT = "text"  # str cells only
+    CODE = "code"  # notation: `code` in markdown
+    SHAPE = "shape"  # a Shape, as HxWxC
+    COUNT = "count"  # an int: humanised (12.3M) in the table and markdown, exact in CSV
+    EXACT = "exact"  # an int, a Fraction (1/2) or a float: exact everywhere
+    SIGNED = "signed"  # a difference: +12.3M, -4.1K in the table and markdown, exact in CSV
+    RATIO = "ratio"  # a float: the column's `decimals` in the table and markdown, 6 in CSV
+    PERCENT = "percent"  # a Share: 31.0%
+    SHARE = "share"  # a Share: 31.0%, and in the terminal a bar after it
 
 
-def stage_dict(s: StageCost) -> dict[str, Any]:
-    return {"name": s.name, "output": shape_list(s.output), **totals_dict(s.totals)}
+_NUMBERS = frozenset({Kind.SHAPE, Kind.COUNT, Kind.EXACT, Kind.SIGNED, Kind.RATIO, Kind.PERCENT})
 
 
-def layer_dict(r: LayerCost) -> dict[str, Any]:
-    return {
-        "index": r.index, "name": r.name, "kind": r.kind, "notation": layer_notation(r),
-        "stage": r.stage, "inputs": list(r.inputs), "output": shape_list(r.output),
-        "params": r.params, "macs": r.macs, "flops": r.flops, "complexity": r.complexity,
-        "activations": r.activations, "ops": r.ops, "rf": r.rf, "jump": r.jump,
-    }
+# The report's value types are NamedTuples, not dataclasses: immutable all the same,
+# and a tenth of the cost to define, which every `analyze --format json` pays at
+# import (docs/performance.md).
 
 
-def analysis_dict(net: NetworkCost) -> dict[str, Any]:
-    return {
-        "schema": JSON_SCHEMA_VERSION,
-        "name": net.name,
-        "input": shape_list(net.input),
-        "padding": net.padding,
-        "totals": totals_dict(net.totals),
-        "stages": [stage_dict(s) for s in net.stages],
-        "layers": [layer_dict(r) for r in net.rows],
-    }
+class Share(NamedTuple):
+    part: int
+    whole: int  # 0: no share exists (shown as –)
+
+
+class Column(NamedTuple):
+    label: str | None  # header in the terminal table and markdown; None: CSV only
+    kind: Kind = Kind.TEXT
+    key: str | None = None  # CSV header; None: not in CSV
+    align: str = ""  # "l" or "r"; "": numbers right, text left
+    wrap: bool = False  # the terminal may wrap it onto more lines
+    fold: bool = False  # the terminal breaks a word too long for it rather than cut it (…)
+    min_width: int | None = None  # the terminal's narrowest
+    decimals: int = 2  # RATIO: decimals in the table and markdown
+
+
+HUMAN = frozenset({Format.TABLE, Format.MARKDOWN})
+EVERYWHERE = frozenset({Format.TABLE, Format.CSV, Format.MARKDOWN})
+
+
+class Table(NamedTuple):
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]  # one value per column
+    title: str | None = None  # above it in the terminal (markdown: from the second table on)
+    caption: str | None = None  # under it in the terminal
+    footer: tuple[Any, ...] | None = None  # totals: the terminal's footer, markdown's bold last row
+    breaks: frozenset[int] = frozenset()  # rows after which the terminal draws a rule
+    formats: frozenset[Format] = EVERYWHERE  # where it is shown
+
+
+class Report(NamedTuple):
+    """What a command shows: tables, a markdown heading and a markdown note.
+    CSV shows the first table it is for (a CSV file holds one table)."""
+
+    tables: tuple[Table, ...]
+    title: str | None = None  # markdown's heading (the terminal titles each table)
+    note: str | None = None  # markdown's paragraph after the tables
+
+
+class Output(NamedTuple):
+    """A command's result, built only in the form the chosen format renders."""
+
+    report: Callable[[], Report]  # for the table, CSV and markdown
+    data: Callable[[], Any]  # the JSON document
+
+
+def cell_text(value: Any, col: Column, human: bool) -> str:
+    """A cell as text: for the table and markdown (human) or for CSV (exact)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "–" if human else ""
+    kind = col.kind
+    if kind is Kind.COUNT and human:
+        return humanize(value)
+    if kind is Kind.SIGNED and human:
+        return signed(value)
+    if kind is Kind.RATIO:
+        return f"{value:.{col.decimals if human else 6}f}"
+    if kind is Kind.PERCENT or kind is Kind.SHARE:
+        return share(value.part, value.whole)
+    return str(value)  # exact: str(Fraction(1, 2)) is '1/2', str(Shape) 'HxWxC'
+
+
+def _align(col: Column, terminal: bool) -> str:
+    if col.align:
+        return col.align
+    if col.kind is Kind.SHARE:  # the terminal's bar grows rightwards from the number
+        return "l" if terminal else "r"
+    return "r" if col.kind in _NUMBERS else "l"
+
+
+def _shown(t: Table, csv: bool = False) -> list[tuple[int, Column]]:
+    return [(i, c) for i, c in enumerate(t.columns) if (c.key if csv else c.label) is not None]
+
+
+# ---------------------------------------------------------------------------
+# Renderers: one per format
 
 
 def to_json(data: Any) -> str:
@@ -156,9 +280,6 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
 _INFINITIES = (float("inf"), float("-inf"))
 
 
-# ---------------------------------------------------------------------------
-# CSV
-
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
     """Rows → CSV text with \\n line ends (csv is imported only when CSV is asked for)."""
     import csv
@@ -168,48 +289,16 @@ def csv_text(rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-CSV_COLUMNS = ("index", "name", "kind", "stage", "notation", "out_h", "out_w", "out_c", "params",
-               "macs", "flops", "complexity", "activations", "ops", "rf", "jump")
+def render_csv(report: Report) -> str:
+    t = next(t for t in report.tables if Format.CSV in t.formats)
+    cols = _shown(t, csv=True)
 
-
-def analysis_csv(net: NetworkCost, stages: bool = False) -> str:
-    out: list[Sequence[Any]] = []
-    if stages:
-        out.append(("stage", "out_h", "out_w", "out_c", "layers", "params", "macs", "flops",
-                    "complexity", "activations", "ops", "conv_layers"))
-        for s in net.stages:
-            t = s.totals
-            out.append((safe_cell(s.name), *shape_list(s.output), len(s.rows), t.params, t.macs,
-                        t.flops, t.complexity, t.activations, t.ops, t.conv_layers))
-        return csv_text(out)
-    out.append(CSV_COLUMNS)
-    for r in net.rows:
-        out.append((r.index, safe_cell(r.name), r.kind, safe_cell(r.stage),
-                    safe_cell(layer_notation(r)), *shape_list(r.output), r.params, r.macs,
-                    r.flops, r.complexity, r.activations, r.ops, r.rf, r.jump))
-    return csv_text(out)
-
-
-# ---------------------------------------------------------------------------
-# Markdown
-
-
-def simple_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str, *,
-                 title: str | None = None, caption: str | None = None,
-                 wrap: Container[int] | bool = ()) -> Any:
-    """The terminal tables' one look: a rule under the header, one space between
-    columns; align is one 'l'/'r' per column; columns in `wrap` (or all, for
-    True) may wrap, the rest keep to one line."""
-    from rich import box
-    from rich.table import Table
-    table = Table(box=box.SIMPLE_HEAD, title=title, caption=caption, padding=(0, 1),
-                  collapse_padding=True, pad_edge=False)
-    for i, h in enumerate(header):
-        may_wrap = wrap if isinstance(wrap, bool) else i in wrap
-        table.add_column(h, justify="right" if align[i] == "r" else "left", no_wrap=not may_wrap)
-    for r in rows:
-        table.add_row(*r)
-    return table
+    def text(value: Any, col: Column) -> str:
+        if isinstance(value, str) and not isinstance(value, Verbatim):
+            return safe_cell(value)
+        return cell_text(value, col, human=False)
+    return csv_text([[c.key for _, c in cols],
+                     *([text(row[i], c) for i, c in cols] for row in t.rows)])
 
 
 def md_table(header: list[str], rows: list[list[str]], align: str) -> str:
@@ -222,119 +311,171 @@ def md_table(header: list[str], rows: list[list[str]], align: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _md_cell(value: Any, col: Column, footer: bool = False) -> str:
+    text = cell_text(value, col, human=True)
+    if col.kind is Kind.CODE and text:
+        text = f"`{text}`"
+    if footer and text and (isinstance(value, str) or col.kind is Kind.COUNT):
+        text = f"**{text}**"  # the label and the totals
+    return text
 
 
-def share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "–"
+def _markdown_table(t: Table) -> str:
+    cols = _shown(t)
+    rows = [[_md_cell(r[i], c) for i, c in cols] for r in t.rows]
+    if t.footer is not None:
+        rows.append([_md_cell(t.footer[i], c, footer=True) for i, c in cols])
+    return md_table([c.label or "" for _, c in cols], rows,
+                    "".join(_align(c, terminal=False) for _, c in cols))
 
 
-def analysis_markdown(net: NetworkCost, stages: bool = False) -> str:
-    t = net.totals
-    title = f"### {net.name or 'network'} — input {net.input}, padding {net.padding}\n\n"
-    if stages:
-        return title + _stages_markdown(net)
-    rows = [[str(r.index), r.name, f"`{layer_notation(r)}`", str(r.output), humanize(r.params),
-             humanize(r.macs), humanize(r.complexity), share(r.complexity, t.complexity)]
-            for r in net.rows]
-    rows.append(["", "**total**", "", "", f"**{humanize(t.params)}**", f"**{humanize(t.macs)}**",
-                 f"**{humanize(t.complexity)}**", "100.0%" if t.complexity else "–"])
-    return title + md_table(["#", "name", "layer", "output", "params", "MACs", "complexity",
-                             "share"], rows, "rllrrrrr")
+def render_markdown(report: Report) -> str:
+    tables = [t for t in report.tables if Format.MARKDOWN in t.formats]
+    parts = [(f"**{t.title}**\n\n" if i and t.title else "") + _markdown_table(t)
+             for i, t in enumerate(tables)]
+    return ((f"### {report.title}\n\n" if report.title else "") + "\n".join(parts)
+            + (f"\n{report.note}\n" if report.note else ""))
 
 
-def _stages_markdown(net: NetworkCost) -> str:
-    t = net.totals
-    rows = []
-    for s in net.stages:
-        st = s.totals
-        rows.append([s.name, str(s.output), str(len(s.rows)), str(st.conv_layers),
-                     humanize(st.params), humanize(st.macs), humanize(st.complexity),
-                     share(st.complexity, t.complexity)])
-    rows.append(["**total**", "", str(len(net.rows)), str(t.conv_layers), f"**{humanize(t.params)}**",
-                 f"**{humanize(t.macs)}**", f"**{humanize(t.complexity)}**",
-                 "100.0%" if t.complexity else "–"])
-    return md_table(["stage", "output", "layers", "conv", "params", "MACs", "complexity", "share"],
-                    rows, "lrrrrrrr")
+def _terminal_cell(value: Any, col: Column) -> str:
+    if col.kind is Kind.SHARE and isinstance(value, Share):
+        return share_cell(value.part, value.whole)
+    return cell_text(value, col, human=True)
 
 
-# ---------------------------------------------------------------------------
-# Terminal table (rich)
-
-BAR_WIDTH = 6
-
-
-def bar(part: int, whole: int, width: int = BAR_WIDTH) -> str:
-    """A share drawn in eighth-blocks, exact to 1/8 of a cell."""
-    if not whole or part <= 0:
-        return ""
-    eighths = round(8 * width * part / whole)
-    full, rest = divmod(eighths, 8)
-    return "█" * full + ("▏▎▍▌▋▊▉"[rest - 1] if rest else "")
-
-
-def share_cell(part: int, whole: int) -> str:
-    """'31.0% ███▊' — the share of the total complexity, as a number and a bar."""
-    return f"{share(part, whole):>6} {bar(part, whole)}".rstrip()
-
-
-def analysis_table(net: NetworkCost, stages: bool = False) -> Any:
-    """Per layer (stages separated by rules) or per stage; totals in the footer."""
+def _rich_table(t: Table) -> Any:
+    """The terminal tables' one look: a rule under the header, one space between columns."""
     from rich import box
-    from rich.table import Table
-
-    t = net.totals
-    caption = (f"input {net.input} · padding {net.padding} · {plural(t.conv_layers, 'conv layer')} · "
-               f"FLOPs {humanize(t.flops)} = 2×MACs · ops {humanize(t.ops)} · "
-               f"complexity = He & Sun Eq. (1)")
-    table = Table(title=net.name or None, caption=caption, box=box.SIMPLE_HEAD, show_footer=True,
-                  padding=(0, 1), collapse_padding=True, pad_edge=False)
-    right = {"justify": "right", "no_wrap": True}
-    if stages:
-        table.add_column("stage", footer="total")
-        table.add_column("output", footer="", **right)
-        table.add_column("layers", footer=str(len(net.rows)), **right)
-        table.add_column("conv", footer=str(t.conv_layers), **right)
-        _metric_columns(table, t)
-        for s in net.stages:
-            st = s.totals
-            table.add_row(s.name, str(s.output), str(len(s.rows)), str(st.conv_layers),
-                          humanize(st.params), humanize(st.macs), humanize(st.complexity),
-                          share_cell(st.complexity, t.complexity))
-        return table
-    table.add_column("#", footer="", **right)
-    table.add_column("name", footer="total", no_wrap=True)
-    table.add_column("layer", footer="", no_wrap=True, min_width=10, overflow="ellipsis")
-    table.add_column("output", footer="", **right)
-    _metric_columns(table, t)
-    rows = net.rows
-    for i, r in enumerate(rows):
-        last_of_stage = i + 1 < len(rows) and rows[i + 1].stage != r.stage
-        table.add_row(str(r.index), r.name, layer_notation(r), str(r.output),
-                      humanize(r.params), humanize(r.macs), humanize(r.complexity),
-                      share_cell(r.complexity, t.complexity), end_section=last_of_stage)
+    from rich.table import Table as RichTable
+    table = RichTable(box=box.SIMPLE_HEAD, title=t.title, caption=t.caption,
+                      show_footer=t.footer is not None, padding=(0, 1), collapse_padding=True,
+                      pad_edge=False)
+    cols = _shown(t)
+    for i, c in cols:
+        table.add_column(c.label, footer="" if t.footer is None else _terminal_cell(t.footer[i], c),
+                         justify="right" if _align(c, terminal=True) == "r" else "left",
+                         no_wrap=not c.wrap, overflow="fold" if c.fold else "ellipsis",
+                         min_width=c.min_width)
+    for n, r in enumerate(t.rows):
+        table.add_row(*(_terminal_cell(r[i], c) for i, c in cols), end_section=n in t.breaks)
     return table
 
 
-def _metric_columns(table: Any, t: Totals) -> None:
-    right = {"justify": "right", "no_wrap": True}
-    table.add_column("params", footer=humanize(t.params), **right)
-    table.add_column("MACs", footer=humanize(t.macs), **right)
-    table.add_column("Eq. (1)", footer=humanize(t.complexity), **right)
-    table.add_column("share", footer=share_cell(t.complexity, t.complexity), no_wrap=True)
+def render_table(report: Report) -> Any:
+    tables = [_rich_table(t) for t in report.tables if Format.TABLE in t.formats]
+    if len(tables) == 1:
+        return tables[0]
+    from rich.console import Group
+    return Group(*tables)
+
+
+RENDERERS: dict[Format, Callable[[Output], Any]] = {
+    Format.TABLE: lambda out: render_table(out.report()),
+    Format.CSV: lambda out: render_csv(out.report()),
+    Format.MARKDOWN: lambda out: render_markdown(out.report()),
+    Format.JSON: lambda out: to_json(out.data()),
+}
+if RENDERERS.keys() != set(Format):  # a format without a renderer is a bug, found at import
+    raise TypeError(f"no renderer for {sorted(f.value for f in set(Format) - RENDERERS.keys())}")
+
+
+def render(out: Output, fmt: Format) -> Any:
+    """The one dispatch from --format to a renderer."""
+    return RENDERERS[fmt](out)
+
+
+# ---------------------------------------------------------------------------
+# analyze
+
+_KEYS = tuple(m.key for m in METRICS)
+_metric_values = attrgetter(*_KEYS)  # a row's metrics, in METRICS order
+
+
+def totals_dict(t: Totals) -> dict[str, int]:
+    return {**t.values, "conv_layers": t.conv_layers}
+
+
+def stage_dict(s: StageCost) -> dict[str, Any]:
+    return {"name": s.name, "output": shape_list(s.output), **totals_dict(s.totals)}
+
+
+def layer_dict(r: LayerCost) -> dict[str, Any]:
+    d = {"index": r.index, "name": r.name, "kind": r.kind, "notation": layer_notation(r),
+         "stage": r.stage, "inputs": list(r.inputs), "output": shape_list(r.output)}
+    d.update(zip(_KEYS, _metric_values(r)))
+    d["rf"], d["jump"] = r.rf, r.jump
+    return d
+
+
+def analysis_dict(net: NetworkCost) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "name": net.name,
+        "input": shape_list(net.input),
+        "padding": net.padding,
+        "totals": totals_dict(net.totals),
+        "stages": [stage_dict(s) for s in net.stages],
+        "layers": [layer_dict(r) for r in net.rows],
+    }
+
+
+# every metric in CSV; the table and markdown show those that are `column`s
+METRIC_COLUMNS = tuple(Column(m.label if m.column else None, Kind.COUNT, m.key) for m in METRICS)
+_HWC = tuple(Column(None, Kind.EXACT, f"out_{x}") for x in "hwc")  # CSV's output shape
+LAYER_COLUMNS = (
+    Column("#", Kind.EXACT, "index"), Column("name", key="name"), Column(None, key="kind"),
+    Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10),
+    Column("output", Kind.SHAPE), *_HWC, *METRIC_COLUMNS, Column("share", Kind.SHARE),
+    Column(None, Kind.EXACT, "rf"), Column(None, Kind.EXACT, "jump"),
+)
+STAGE_COLUMNS = (
+    Column("stage", key="stage", wrap=True), Column("output", Kind.SHAPE), *_HWC,
+    Column("layers", Kind.EXACT, "layers"), Column("conv", Kind.EXACT), *METRIC_COLUMNS,
+    Column(None, Kind.EXACT, "conv_layers"), Column("share", Kind.SHARE),
+)
+
+
+def _footer(columns: tuple[Column, ...], cells: dict[str, Any]) -> tuple:
+    """A footer row: the cells named by their column's key (or label), blank elsewhere."""
+    return tuple(cells.get(c.key or c.label or "", "") for c in columns)
+
+
+def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: int) -> tuple:
+    shape: tuple = (output, *shape_list(output)) if output is not None else ("",) * 4
+    return (name, *shape, layers, t.conv_layers, *t.values.values(), t.conv_layers,
+            Share(t.complexity, whole))
+
+
+def analysis_report(net: NetworkCost, stages: bool = False) -> Report:
+    """Per layer (stages separated by rules) or per stage; totals in the footer."""
+    t = net.totals
+    whole = t.complexity
+    caption = (f"input {net.input} · padding {net.padding} · {plural(t.conv_layers, 'conv layer')} · "
+               f"FLOPs {humanize(t.flops)} = 2×MACs · ops {humanize(t.ops)} · "
+               f"complexity = He & Sun Eq. (1)")
+    title = net.name or None
+    if stages:
+        table = Table(STAGE_COLUMNS, tuple(_stage_row(s.name, s.output, len(s.rows), s.totals, whole)
+                                           for s in net.stages), title, caption,
+                      footer=_stage_row("total", None, len(net.rows), t, whole))
+    else:
+        rows = net.rows
+        table = Table(LAYER_COLUMNS, tuple(
+            (r.index, r.name, r.kind, r.stage, layer_notation(r), r.output, *shape_list(r.output),
+             *_metric_values(r), Share(r.complexity, whole), r.rf, r.jump) for r in rows),
+            title, caption, footer=_footer(LAYER_COLUMNS, {"name": "total", **t.values,
+                                                           "share": Share(whole, whole)}),
+            breaks=frozenset(i for i in range(len(rows) - 1) if rows[i + 1].stage != rows[i].stage))
+    return Report((table,),
+                  title=f"{net.name or 'network'} — input {net.input}, padding {net.padding}")
 
 
 def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False) -> Any:
-    """The one dispatch from --format to a renderer (exhaustive over Format)."""
-    if fmt is Format.JSON:
-        return to_json(analysis_dict(net))
-    if fmt is Format.CSV:
-        return analysis_csv(net, stages)
-    if fmt is Format.MARKDOWN:
-        return analysis_markdown(net, stages)
-    return analysis_table(net, stages)
+    return render(Output(partial(analysis_report, net, stages), partial(analysis_dict, net)), fmt)
 
+
+# ---------------------------------------------------------------------------
+# layers
 
 # The branch forms, which have no call syntax of their own: kind → (form, meaning, PyTorch)
 BRANCH_FORMS = {
@@ -362,19 +503,18 @@ def layers_rows() -> list[list[str]]:
     return rows
 
 
+def layers_report(rows: list[list[str]]) -> Report:
+    columns = tuple(Column(h, Kind.CODE if h in ("name", "example") else Kind.TEXT, h,
+                           wrap=h in ("meaning", "PyTorch")) for h in LAYERS_HEADER)
+    return Report((Table(columns, tuple(map(tuple, rows)),
+                         caption="plus (s,n)/k, c_in*kh*kw*n, k/s, Nfc, NT(…) and [..]×k "
+                                 "— see docs/language.md"),))
+
+
 def render_layers(fmt: Format) -> Any:
-    header = LAYERS_HEADER
     rows = layers_rows()
-    if fmt is Format.JSON:
-        return to_json([dict(zip(header, r)) for r in rows])
-    if fmt is Format.CSV:
-        return csv_text([header, *rows])
-    if fmt is Format.MARKDOWN:
-        return md_table(header, [[f"`{c}`" if i in (0, 4) and c else c for i, c in enumerate(r)]
-                                 for r in rows], "lllllll")
-    return simple_table(header, rows, "lllllll", wrap={5, 6},
-                        caption="plus (s,n)/k, c_in*kh*kw*n, k/s, Nfc, NT(…) and [..]×k "
-                                "— see docs/language.md")
+    return render(Output(partial(layers_report, rows),
+                         lambda: [dict(zip(LAYERS_HEADER, r)) for r in rows]), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -382,6 +522,7 @@ def render_layers(fmt: Format) -> Any:
 
 
 def comparison_dict(cmp: Any) -> dict[str, Any]:
+    ratios = ("complexity", *(m.key for m in BASELINE if m.key != "complexity"))  # comp. first
     return {
         "schema": JSON_SCHEMA_VERSION,
         "baseline": cmp.baseline,
@@ -390,7 +531,7 @@ def comparison_dict(cmp: Any) -> dict[str, Any]:
             "input": shape_list(r.net.input),
             "padding": r.net.padding,
             "totals": totals_dict(r.totals),
-            "relative": {m: r.relative(m) for m in ("complexity", "params", "macs")},
+            "relative": {m: r.relative(m) for m in ratios},
             "stages": [{**stage_dict(s), "layers": paper_notation_of(s)} for s in r.net.stages],
         } for r in cmp.rows],
     }
@@ -401,76 +542,59 @@ def paper_notation_of(stage: StageCost) -> str:
     return paper_notation(stage.rows)
 
 
-def _comparison_cells(cmp: Any, human: bool) -> tuple[list[str], list[list[str]], str]:
-    num = humanize if human else str
-    stages = cmp.varying_stages
-    costed = cmp.costed_stages  # each computed once: they look at every row
-    header = ["model", *(f"stage {s}" for s in stages), "depth", "params", "MACs", "Eq. (1)",
-              "comp.", *(f"Eq.(1) {s}" for s in costed)]
+def _pick(t: Table, cols: Sequence[int], labels: Sequence[str] = (), **kw: Any) -> Table:
+    """A terminal table of some of `t`'s columns, in the order given, the first
+    len(labels) of them relabelled."""
+    columns = [t.columns[i] for i in cols]
+    columns[:len(labels)] = [c._replace(label=label) for c, label in zip(columns, labels)]
+    return Table(tuple(columns), tuple(tuple(r[i] for i in cols) for r in t.rows),
+                 formats=frozenset({Format.TABLE}), **kw)
+
+
+def comparison_report(cmp: Any) -> Report:
+    """One table for CSV and markdown; the terminal gets two, so the paper's columns
+    keep their width on 80 columns: Table 1 itself, then Eq. (1) per stage."""
+    stages, costed = cmp.varying_stages, cmp.costed_stages  # each computed once: they look at every row
+    columns = (Column("model", key="model", fold=True),
+               *(Column(f"stage {s}", key=f"layers_stage_{s}", wrap=True, fold=True) for s in stages),
+               Column("depth", Kind.EXACT, "depth", fold=True),
+               *(Column(m.label, Kind.COUNT, m.key, fold=True) for m in COLUMNS),
+               Column("comp.", Kind.RATIO, "relative_complexity", fold=True),
+               *(Column(f"Eq.(1) {s}", Kind.COUNT, f"complexity_stage_{s}", fold=True)
+                 for s in costed))
     rows = []
     for r in cmp.rows:
         notes = r.stage_notation()
         by_stage = {s.name: s.totals.complexity for s in r.net.stages}
-        t = r.totals
-        rel = r.relative("complexity")
-        missing = "–" if human else ""  # no ratio to a zero baseline; a stage this model lacks
-        rows.append([r.name, *(notes.get(s, "") for s in stages), str(t.conv_layers),
-                     num(t.params), num(t.macs), num(t.complexity),
-                     missing if rel is None else f"{rel:.2f}" if human else f"{rel:.6f}",
-                     *(num(by_stage[s]) if s in by_stage else missing for s in costed)])
-    align = "l" + "l" * len(stages) + "r" * (5 + len(costed))
-    return header, rows, align
-
-
-def render_comparison(cmp: Any, fmt: Format) -> Any:
-    if fmt is Format.JSON:
-        return to_json(comparison_dict(cmp))
-    if fmt is Format.CSV:
-        header, rows, _ = _comparison_cells(cmp, human=False)
-        header = [h.replace("Eq. (1)", "complexity").replace("Eq.(1) ", "complexity_stage_")
-                  .replace("stage ", "layers_stage_").replace("comp.", "relative_complexity")
-                  for h in header]
-        return csv_text([header, *([safe_cell(c) for c in r] for r in rows)])
-    header, rows, align = _comparison_cells(cmp, human=True)
-    varying = set(cmp.varying_stages)
+        rows.append((r.name, *(notes.get(s, "") for s in stages), r.totals.conv_layers,
+                     *(r.totals[m.key] for m in COLUMNS), r.relative("complexity"),
+                     *(by_stage.get(s) for s in costed)))  # None: a stage this model lacks
+    full = Table(columns, tuple(rows), formats=frozenset({Format.CSV, Format.MARKDOWN}))
+    varying = set(stages)
     shared = [s for s in cmp.stage_names if s not in varying]
     note = (f"comp. = Eq. (1) complexity relative to {cmp.baseline}; depth = conv layers"
             + (f"; {plural(len(shared), 'stage').split(' ', 1)[1]} {', '.join(shared)} "
                f"{'is' if len(shared) == 1 else 'are'} the same in every model" if shared else ""))
-    if fmt is Format.MARKDOWN:
-        return md_table(header, rows, align) + f"\n{note}\n"
-    # The terminal gets two tables, so the paper's columns keep their width on 80
-    # columns: Table 1 itself, then Eq. (1) per stage.
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    n_stages = len(varying)
-    split = 1 + n_stages + 5
-    numbers = list(range(1 + n_stages, split))  # depth, params, MACs, Eq. (1), comp.
-    tables = []
-    for cols, caption in (([0, *numbers, *range(1, 1 + n_stages)], note),
-                          ([0, *range(split, len(header))], "")):
-        if len(cols) < 2:
-            continue
-        table = Table(box=box.SIMPLE_HEAD, caption=caption or None, padding=(0, 1),
-                      collapse_padding=True, pad_edge=False,
-                      title="Eq. (1) complexity per stage" if not caption else None)
-        for i in cols:
-            table.add_column(header[i].replace("Eq.(1) ", "stage "),
-                             justify="right" if align[i] == "r" else "left",
-                             no_wrap=align[i] == "r" or i == 0,
-                             overflow="fold")
-        for r in rows:
-            table.add_row(*(r[i] for i in cols))
-        tables.append(table)
-    return Group(*tables)
+    n = len(stages)
+    split = 1 + n + 2 + len(COLUMNS)  # model, stages, depth, the metrics, comp.
+    tables = [full, _pick(full, [0, *range(1 + n, split), *range(1, 1 + n)], caption=note)]
+    if costed:
+        tables.append(_pick(full, [0, *range(split, len(columns))],
+                            ["model", *(f"stage {s}" for s in costed)],
+                            title="Eq. (1) complexity per stage"))
+    return Report(tuple(tables), note=note)
+
+
+def render_comparison(cmp: Any, fmt: Format) -> Any:
+    return render(Output(partial(comparison_report, cmp), partial(comparison_dict, cmp)), fmt)
 
 
 # ---------------------------------------------------------------------------
 # diff
 
-
-DIFF_METRICS = ("params", "macs", "complexity")
+_DELTAS = tuple(m.key for m in COLUMNS)  # per layer and stage
+# in total, also the other metrics a budget limits (FLOPs), after them
+_TOTAL_DELTAS = (*_DELTAS, *(m.key for m in BUDGETS if m.key not in _DELTAS))
 
 
 def _diff_layer(r: LayerCost | None) -> str:
@@ -482,71 +606,65 @@ def diff_dict(d: Any) -> dict[str, Any]:
         if r is None:
             return None
         return {"index": r.index, "name": r.name, "notation": layer_notation(r),
-                "output": shape_list(r.output), "params": r.params, "macs": r.macs,
-                "complexity": r.complexity}
+                "output": shape_list(r.output), **{m: getattr(r, m) for m in _DELTAS}}
     return {
         "schema": JSON_SCHEMA_VERSION,
         "a": d.a.name, "b": d.b.name, "differs": d.differs,
         "layers": [{"change": r.change.name.lower(), "stage": r.stage, "a": side(r.a),
-                    "b": side(r.b), **{f"delta_{m}": r.delta(m) for m in DIFF_METRICS}}
+                    "b": side(r.b), **{f"delta_{m}": r.delta(m) for m in _DELTAS}}
                    for r in d.rows],
-        "stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in DIFF_METRICS}}
+        "stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in _DELTAS}}
                    for s in d.stages],
         "totals": {"a": totals_dict(d.a.totals), "b": totals_dict(d.b.totals),
-                   **{f"delta_{m}": d.total_delta(m) for m in (*DIFF_METRICS, "flops")}},
+                   **{f"delta_{m}": d.total_delta(m) for m in _TOTAL_DELTAS}},
     }
 
 
-def signed(n: int, human: bool = True) -> str:
-    if n == 0:
-        return "0"
-    return ("+" if n > 0 else "") + (humanize(n) if human else str(n))
+def _total_row(key: str, a: int, b: int) -> tuple:
+    return key, a, b, b - a, f"{100 * (b - a) / a:+.1f}%" if a else "–"
+
+
+def diff_report(d: Any, show_all: bool = False) -> Report:
+    a, b = d.a.name or "A", d.b.name or "B"
+    rows = tuple((r.change.value, r.change.name.lower(), r.stage, _diff_layer(r.a), _diff_layer(r.b),
+                  r.a.output if r.a else "", r.b.output if r.b else "",
+                  *(r.delta(m) for m in _DELTAS))
+                 for r in d.rows if show_all or r.change.value != "=")
+    summary = "no differences" if not d.differs else \
+        f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
+    layers = Table(
+        (Column(""), Column(None, key="change"), Column("stage", key="stage"),
+         Column(a, Kind.CODE, "a"), Column(b, Kind.CODE, "b"),
+         Column("output A", Kind.SHAPE, "output_a"), Column("output B", Kind.SHAPE, "output_b"),
+         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in COLUMNS)),
+        rows, title=f"{a} → {b}: {summary}",
+        # with no rows, markdown's heading says so; the terminal keeps the title
+        formats=EVERYWHERE if rows else frozenset({Format.TABLE, Format.CSV}))
+    stages = Table((Column("stage", wrap=True),
+                    *(Column(f"Δ{m.label}", Kind.SIGNED, wrap=True) for m in COLUMNS)),
+                   tuple((s, *(d.stage_delta(s, m) for m in _DELTAS)) for s in d.stages))
+    ta, tb = d.a.totals, d.b.totals
+    totals = Table((Column("total", wrap=True), Column(a, Kind.COUNT, wrap=True),
+                    Column(b, Kind.COUNT, wrap=True), Column("Δ", Kind.SIGNED, wrap=True),
+                    Column("Δ%", align="r", wrap=True)),
+                   tuple(_total_row(m, getattr(ta, m), getattr(tb, m))
+                         for m in (*_DELTAS, "conv_layers")))
+    return Report((layers, stages, totals), title=f"diff {a} → {b}: {summary}")
 
 
 def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
-    if fmt is Format.JSON:
-        return to_json(diff_dict(d))
-    rows = [r for r in d.rows if show_all or r.change.value != "="]
-    human = fmt is not Format.CSV
-    cells = [[r.change.value, r.stage, _diff_layer(r.a), _diff_layer(r.b),
-              str(r.a.output) if r.a else "", str(r.b.output) if r.b else "",
-              *(signed(r.delta(m), human) for m in DIFF_METRICS)] for r in rows]
-    header = ["", "stage", d.a.name or "A", d.b.name or "B", "output A", "output B",
-              "Δparams", "ΔMACs", "ΔEq. (1)"]
-    if fmt is Format.CSV:
-        return csv_text([["change", "stage", "a", "b", "output_a", "output_b", "delta_params",
-                          "delta_macs", "delta_complexity"],
-                         *([r.change.name.lower(), *(safe_cell(x) for x in c[1:6]),
-                            *(r.delta(m) for m in DIFF_METRICS)] for r, c in zip(rows, cells))])
-    stage_rows = [[s, *(signed(d.stage_delta(s, m)) for m in DIFF_METRICS)] for s in d.stages]
-    totals = [[m, humanize(getattr(d.a.totals, m)), humanize(getattr(d.b.totals, m)),
-               signed(d.total_delta(m)), _pct(getattr(d.a.totals, m), getattr(d.b.totals, m))]
-              for m in (*DIFF_METRICS, "conv_layers")]
-    summary = "no differences" if not d.differs else \
-        f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
-    if fmt is Format.MARKDOWN:
-        out = f"### diff {d.a.name or 'A'} → {d.b.name or 'B'}: {summary}\n\n"
-        if cells:
-            out += md_table(header, [[f"`{c}`" if i in (2, 3) and c else c for i, c in enumerate(r)]
-                                     for r in cells], "llllrrrrr") + "\n"
-        out += md_table(["stage", "Δparams", "ΔMACs", "ΔEq. (1)"], stage_rows, "lrrr") + "\n"
-        out += md_table(["total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"], totals, "lrrrr")
-        return out
-    from rich.console import Group
-    t1 = simple_table(header, cells, "llllrrrrr",
-                      title=f"{d.a.name or 'A'} → {d.b.name or 'B'}: {summary}")
-    t2 = simple_table(("stage", "Δparams", "ΔMACs", "ΔEq. (1)"), stage_rows, "lrrr", wrap=True)
-    t3 = simple_table(("total", d.a.name or "A", d.b.name or "B", "Δ", "Δ%"), totals, "lrrrr",
-                      wrap=True)
-    return Group(t1, t2, t3)
-
-
-def _pct(a: int, b: int) -> str:
-    return f"{100 * (b - a) / a:+.1f}%" if a else "–"
+    return render(Output(partial(diff_report, d, show_all), partial(diff_dict, d)), fmt)
 
 
 # ---------------------------------------------------------------------------
 # check
+
+
+def rule(c: Any, lim: Any) -> str:
+    """How a limit was set, as the command line sets it: '--max-params' or 'A +2%'."""
+    if lim.increase is None:
+        return Verbatim(f"--max-{lim.metric}")
+    return f"{c.baseline.name or 'baseline'} +{lim.increase:g}%"
 
 
 def check_dict(c: Any) -> dict[str, Any]:
@@ -554,60 +672,56 @@ def check_dict(c: Any) -> dict[str, Any]:
         "schema": JSON_SCHEMA_VERSION,
         "name": c.net.name, "ok": c.ok,
         "baseline": c.baseline.name if c.baseline else None,
-        "limits": [{"metric": lim.metric, "value": lim.value, "limit": lim.limit, "rule": lim.rule,
-                    "ok": lim.ok, "margin": lim.margin} for lim in c.limits],
+        "limits": [{"metric": lim.metric, "value": lim.value, "limit": lim.limit,
+                    "rule": rule(c, lim), "ok": lim.ok, "margin": lim.margin} for lim in c.limits],
         "stages": [{"name": g.stage, "baseline_complexity": g.before, "complexity": g.after,
                     "delta_complexity": g.after - g.before} for g in c.growth],
         "totals": totals_dict(c.net.totals),
     }
 
 
-def _limit_cells(c: Any, human: bool) -> list[list[str]]:
-    num = humanize if human else str
-    out = []
-    for lim in c.limits:
-        how = (f"under by {num(-lim.margin)}" if lim.margin < 0 else
-               "at the limit" if lim.margin == 0 else
-               f"OVER by {num(lim.margin)} ({100 * lim.margin / lim.limit:+.2f}%)"
-               if lim.limit else f"OVER by {num(lim.margin)}")
-        out.append(["pass" if lim.ok else "FAIL", lim.metric, num(lim.value), num(lim.limit),
-                    lim.rule, how])
-    return out
+def _margin(lim: Any) -> str:
+    if lim.margin < 0:
+        return f"under by {humanize(-lim.margin)}"
+    if lim.margin == 0:
+        return "at the limit"
+    pct = f" ({100 * lim.margin / lim.limit:+.2f}%)" if lim.limit else ""
+    return f"OVER by {humanize(lim.margin)}{pct}"
 
 
-def render_check(c: Any, fmt: Format) -> Any:
-    if fmt is Format.JSON:
-        return to_json(check_dict(c))
-    if fmt is Format.CSV:
-        out: list[Sequence[Any]] = [["status", "metric", "value", "limit", "rule", "margin"]]
-        for lim, cells in zip(c.limits, _limit_cells(c, human=False)):
-            rule = cells[4] if lim.rule.startswith("--max-") else safe_cell(cells[4])  # a name
-            out.append([*cells[:4], rule, lim.margin])
-        return csv_text(out)
-    cells = _limit_cells(c, human=True)
+LIMIT_COLUMNS = (
+    Column("", key="status"), Column("metric", key="metric"), Column("value", Kind.COUNT, "value"),
+    Column("limit", Kind.COUNT, "limit"), Column("rule", key="rule"), Column("margin"),
+    Column(None, Kind.EXACT, "margin"),
+)
+
+
+def check_report(c: Any) -> Report:
     verdict = "✅ within budget" if c.ok else "❌ over budget"
     failed = [lim.metric for lim in c.limits if not lim.ok]
     headline = f"{c.net.name or 'network'}: {verdict}" + (f" ({', '.join(failed)})" if failed else "")
+    limits = Table(LIMIT_COLUMNS, tuple(("pass" if lim.ok else "FAIL", lim.metric, lim.value,
+                                         lim.limit, rule(c, lim), _margin(lim), lim.margin)
+                                        for lim in c.limits), title=headline)
+    eq1 = BY_KEY["complexity"].label
     if c.baseline is not None:
-        growth_header = ["stage", f"Eq. (1) {c.baseline.name or 'baseline'}", "Eq. (1) now", "Δ"]
-        growth = [[g.stage, humanize(g.before), humanize(g.after), signed(g.after - g.before)]
-                  for g in c.growth[:3]]
-        growth_title = "stages that grew most"
+        growth = Table((Column("stage", wrap=True),
+                        Column(f"{eq1} {c.baseline.name or 'baseline'}", Kind.COUNT, wrap=True),
+                        Column(f"{eq1} now", Kind.COUNT, wrap=True),
+                        Column("Δ", Kind.SIGNED, wrap=True)),
+                       tuple((g.stage, g.before, g.after, g.after - g.before) for g in c.growth[:3]),
+                       title="stages that grew most")
     else:
-        growth_header = ["stage", "Eq. (1)", "share"]
         total = c.net.totals.complexity
-        growth = [[g.stage, humanize(g.after), share(g.after, total)] for g in c.growth[:3]]
-        growth_title = "largest stages"
-    header = ["", "metric", "value", "limit", "rule", "margin"]
-    if fmt is Format.MARKDOWN:
-        return (f"### cnncost check — {headline}\n\n" + md_table(header, cells, "llrrll")
-                + f"\n**{growth_title}**\n\n"
-                + md_table(growth_header, growth, "l" + "r" * (len(growth_header) - 1)))
-    from rich.console import Group
-    t1 = simple_table(header, cells, "llrrll", title=headline)
-    t2 = simple_table(growth_header, growth, "l" + "r" * (len(growth_header) - 1),
-                      title=growth_title, wrap=True)
-    return Group(t1, t2)
+        growth = Table((Column("stage", wrap=True), Column(eq1, Kind.COUNT, wrap=True),
+                        Column("share", Kind.PERCENT, wrap=True)),
+                       tuple((g.stage, g.after, Share(g.after, total)) for g in c.growth[:3]),
+                       title="largest stages")
+    return Report((limits, growth), title=f"cnncost check — {headline}")
+
+
+def render_check(c: Any, fmt: Format) -> Any:
+    return render(Output(partial(check_report, c), partial(check_dict, c)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -631,28 +745,33 @@ def zoo_rows(entries: list[tuple[str, Any, NetworkCost]]) -> list[dict[str, Any]
     return rows
 
 
+ZOO_COLUMNS = (
+    Column("name", key="name"), Column(None, key="source"), Column("input", Kind.SHAPE, "input"),
+    *(Column(BY_KEY[k].label, Kind.COUNT, k) for k in ("params", "macs")),
+    Column(None, key="published_params"), Column(None, key="published_macs"),
+    Column(None, key="reference"), Column(None, Kind.EXACT, "agrees"),
+    Column("published"), Column("source", wrap=True),
+)
+
+
+def _published(r: dict[str, Any]) -> str:
+    """'25557032 / 4.09G ✓': the figures as their source gives them, and whether ours agree."""
+    figures = [x for x in (r["published_params"], r["published_macs"]) if x]
+    return " / ".join(figures) + ((" ✓" if r["agrees"] else " ✗") if figures else "")
+
+
+def zoo_report(entries: list[tuple[str, Any, NetworkCost]], rows: list[dict[str, Any]]) -> Report:
+    return Report((Table(ZOO_COLUMNS, tuple(
+        (r["name"], r["source"], net.input, r["params"], r["macs"], r["published_params"],
+         r["published_macs"], r["reference"], None if r["agrees"] is None else int(r["agrees"]),
+         _published(r), r["source"]) for (_, _, net), r in zip(entries, rows)),
+        caption="published = params / MACs as their source gives them; ✓ = ours agree"),))
+
+
 def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
     rows = zoo_rows(entries)
-    if fmt is Format.JSON:
-        return to_json({"schema": JSON_SCHEMA_VERSION, "specs": rows})
-    if fmt is Format.CSV:
-        out: list[Sequence[Any]] = [["name", "source", "input", "params", "macs",
-                                     "published_params", "published_macs", "reference", "agrees"]]
-        for r in rows:
-            out.append([r["name"], safe_cell(r["source"]), "x".join(map(str, r["input"])),
-                        r["params"], r["macs"], r["published_params"], r["published_macs"],
-                        safe_cell(r["reference"]), "" if r["agrees"] is None else int(r["agrees"])])
-        return csv_text(out)
-    header = ["name", "input", "params", "MACs", "published", "source"]
-    cells = [[r["name"], "x".join(map(str, r["input"])), humanize(r["params"]), humanize(r["macs"]),
-              " / ".join(x for x in (r["published_params"], r["published_macs"]) if x)
-              + ((" ✓" if r["agrees"] else " ✗") if r["published_params"] or r["published_macs"] else ""),
-              r["source"]] for r in rows]
-    if fmt is Format.MARKDOWN:
-        return md_table(header, cells, "lrrrll")
-    return simple_table(header, cells, "lrrrll", wrap={header.index("source")},
-                        caption="published = params / MACs as their source gives them; "
-                                "✓ = ours agree")
+    return render(Output(partial(zoo_report, entries, rows),
+                         lambda: {"schema": JSON_SCHEMA_VERSION, "specs": rows}), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -673,60 +792,69 @@ def replace_dict(net: NetworkCost, info: Any, cands: list[Any], total: int, eval
     }
 
 
-def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, evaluated: int,
-                   tol: float, fmt: Format) -> Any:
-    if fmt is Format.JSON:
-        return to_json(replace_dict(net, info, cands, total, evaluated, tol))
-    human = fmt is not Format.CSV
-    num = humanize if human else str
-    header = ["#", f"stage {info.label}", "layers", "Eq. (1)", "comp.", "params", "rf"]
-    rows = [[str(i), c.notation(info.n_out), str(c.layers), num(c.complexity),
-             f"{c.ratio:.3f}" if human else f"{c.ratio:.6f}", num(c.params), str(c.rf)]
-            for i, c in enumerate(cands, 1)]
+def replace_report(net: NetworkCost, info: Any, cands: list[Any], total: int, evaluated: int,
+                   tol: float) -> Report:
+    columns = (Column("#", Kind.EXACT, "rank"), Column(f"stage {info.label}", key="notation"),
+               Column("layers", Kind.EXACT, "layers"),
+               Column(BY_KEY["complexity"].label, Kind.COUNT, "complexity"),
+               Column("comp.", Kind.RATIO, "ratio", decimals=3),
+               Column(BY_KEY["params"].label, Kind.COUNT, "params"), Column("rf", Kind.EXACT, "rf"))
+    rows = tuple((i, c.notation(info.n_out), c.layers, c.complexity, c.ratio, c.params, c.rf)
+                 for i, c in enumerate(cands, 1))
     title = (f"{net.name or 'network'} stage {info.label}: {info.conv_layers} conv layers, "
              f"Eq. (1) {humanize(info.complexity)}, conv params {humanize(info.params)} — "
              f"{total} of {evaluated:,} candidates within ±{100 * tol:g}%"
              + (f", best {len(cands)} shown" if len(cands) < total else ""))
-    if fmt is Format.CSV:
-        return csv_text([["rank", "notation", "layers", "complexity", "ratio", "params", "rf"], *rows])
-    if fmt is Format.MARKDOWN:
-        return f"### {title}\n\n" + md_table(header, rows, "rlrrrrr")
-    return simple_table(header, rows, "rlrrrrr", title=title,
-                        caption="comp. = Eq. (1) relative to the original stage; "
-                                "params = the stage's convolution weights (and biases); "
-                                "rf = receptive field at the stage's output")
+    return Report((Table(columns, rows, title=title,
+                         caption="comp. = Eq. (1) relative to the original stage; "
+                                 "params = the stage's convolution weights (and biases); "
+                                 "rf = receptive field at the stage's output"),), title=title)
+
+
+def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, evaluated: int,
+                   tol: float, fmt: Format) -> Any:
+    args = (net, info, cands, total, evaluated, tol)
+    return render(Output(partial(replace_report, *args), partial(replace_dict, *args)), fmt)
+
+
+def sweep_dict(grid: Any, found: Any, budget: int | None) -> dict[str, Any]:
+    if found is not None:
+        return {"schema": JSON_SCHEMA_VERSION, "target_macs": budget, "results": [
+            {"resolution": r, "width": w, "params": n.totals.params if n else None,
+             "macs": n.totals.macs if n else None} for r, w, n in found]}
+    widths, resolutions, cells = grid
+    return {"schema": JSON_SCHEMA_VERSION, "grid": [
+        {"width": w, "resolution": r, "params": c.totals.params, "macs": c.totals.macs}
+        for w, row in zip(widths, cells) for r, c in zip(resolutions, row)]}
+
+
+def sweep_report(grid: Any, found: Any, budget: int | None) -> Report:
+    if found is not None:
+        title = f"largest width multiplier within {humanize(budget or 0)} MACs"
+        table = Table((Column("resolution", Kind.EXACT, "resolution"),
+                       Column("largest width", key="largest width", align="r"),
+                       Column("params", Kind.COUNT, "params"), Column("MACs", Kind.COUNT, "MACs")),
+                      tuple((r, "none fits" if w is None else f"{w:.2f}",
+                             n.totals.params if n else "", n.totals.macs if n else "")
+                            for r, w, n in found), title=title)
+        return Report((table,), title=title)
+    widths, resolutions, cells = grid
+    title = "params and MACs by width multiplier and resolution"
+    # CSV: one row per grid cell; the table and markdown: a row per width, a column per resolution
+    long = Table((Column("width", Kind.EXACT, "width"), Column("resolution", Kind.EXACT, "resolution"),
+                  Column("params", Kind.COUNT, "params"), Column("macs", Kind.COUNT, "macs")),
+                 tuple((w, r, c.totals.params, c.totals.macs)
+                       for w, row in zip(widths, cells) for r, c in zip(resolutions, row)),
+                 formats=frozenset({Format.CSV}))
+    wide = Table((Column("width", align="r"), Column("params", Kind.COUNT),
+                  *(Column(f"MACs @{r}", Kind.COUNT) for r in resolutions)),
+                 tuple((f"{w:g}", row[0].totals.params, *(c.totals.macs for c in row))
+                       for w, row in zip(widths, cells)), title=title, formats=HUMAN)
+    return Report((long, wide), title=title)
 
 
 def render_sweep(grid: Any, found: Any, budget: int | None, fmt: Format) -> Any:
     """A grid (widths × resolutions) of params and MACs, or per resolution the
     largest width within a MACs budget."""
-    human = fmt is not Format.CSV and fmt is not Format.JSON
-    num = humanize if human else (lambda n: n)
-    if found is not None:
-        data = [{"resolution": r, "width": w, "params": n.totals.params if n else None,
-                 "macs": n.totals.macs if n else None} for r, w, n in found]
-        if fmt is Format.JSON:
-            return to_json({"schema": JSON_SCHEMA_VERSION, "target_macs": budget, "results": data})
-        header = ["resolution", "largest width", "params", "MACs"]
-        rows = [[str(d["resolution"]), "none fits" if d["width"] is None else f"{d['width']:.2f}",
-                 "" if d["params"] is None else str(num(d["params"])),
-                 "" if d["macs"] is None else str(num(d["macs"]))] for d in data]
-        title = f"largest width multiplier within {humanize(budget or 0)} MACs"
-    else:
-        widths, resolutions, cells = grid
-        data = [{"width": w, "resolution": r, "params": c.totals.params, "macs": c.totals.macs}
-                for w, row in zip(widths, cells) for r, c in zip(resolutions, row)]
-        if fmt is Format.JSON:
-            return to_json({"schema": JSON_SCHEMA_VERSION, "grid": data})
-        if fmt is Format.CSV:
-            return csv_text([["width", "resolution", "params", "macs"],
-                             *([d["width"], d["resolution"], d["params"], d["macs"]] for d in data)])
-        header = ["width", "params", *(f"MACs @{r}" for r in resolutions)]
-        rows = [[f"{w:g}", humanize(row[0].totals.params), *(humanize(c.totals.macs) for c in row)]
-                for w, row in zip(widths, cells)]
-        title = "params and MACs by width multiplier and resolution"
-    if fmt is Format.CSV:
-        return csv_text([header, *rows])
-    if fmt is Format.MARKDOWN:
-        return f"### {title}\n\n" + md_table(header, rows, "r" * len(header))
-    return simple_table(header, rows, "r" * len(header), title=title)
+    return render(Output(partial(sweep_report, grid, found, budget),
+                         partial(sweep_dict, grid, found, budget)), fmt)

@@ -313,3 +313,9 @@ def test_a_closed_stdout_is_one_message(how, message):
                 "runpy.run_module('cnncost', run_name='__main__')"]
     done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (2, message)
+
+
+def test_formats_are_the_reports():
+    from cnncost.cli import FORMATS
+    from cnncost.report import Format
+    assert FORMATS == tuple(f.value for f in Format)

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clihelp import run
-from cnncost.comparison import collapse, parse_amount
+from cnncost.comparison import check, collapse, diff, parse_amount
 from cnncost.costs import analyze
 from cnncost.errors import CnnCostError
+from cnncost.metrics import BASELINE, BUDGETS, COMPARED
 from cnncost.notation import parse_spec
 from cnncost.resolve import load
 from cnncost import zoo
@@ -144,6 +145,16 @@ def test_diff_a_j_changes_stages_3_and_4():
     assert "2304F(2,2)" in added
 
 
+def test_diff_same_notation_and_output_with_other_costs_is_changed():
+    """8F(3,3) reads 3 channels in A and 4 in B: same notation, same output, other params."""
+    def cost(spec: str):
+        return analyze(load(spec).networks[next(iter(load(spec).networks))].graph())
+    a, b = cost("Input(8,8,3) -> 8F(3,3)"), cost("Input(8,8,4) -> 8F(3,3)")
+    assert a.rows[0].output == b.rows[0].output and "params" in COMPARED
+    assert [r.change.value for r in diff(a, b).rows] == ["~"]
+    assert [r.change.value for r in diff(a, a).rows] == ["="]
+
+
 def test_diff_identical_exit_code_zero():
     code, out, _ = run("diff", "he2015-a", "he2015", "--exit-code")  # he2015's baseline is A
     assert code == 0 and "no differences" in out
@@ -166,6 +177,17 @@ def test_check_against_baseline():
     assert run("check", "he2015-e", "--baseline", "he2015-a", "--max-increase", "2%")[0] == 0
     code, out, _ = run("check", "he2015-j", "--baseline", "he2015-a", "--max-increase", "0%")
     assert code == 1 and "over budget (params)" in out and "OVER by" in out
+
+
+def test_check_core_stores_metric_keys_and_names_no_flags():
+    a, e = (analyze(load(n).networks[n].graph()) for n in ("he2015-a", "he2015-e"))
+    result = check(e, {"params": 1}, baseline=a, max_increase=2)
+    assert [(lim.metric, lim.increase) for lim in result.limits] == \
+        [("params", None), *((m.key, 2) for m in BASELINE)]
+    with pytest.raises(CnnCostError) as info:
+        check(e, {})
+    assert "--" not in info.value.message + info.value.hint
+    assert info.value.cli_hint == "give " + "/".join(f"--max-{m.key}" for m in BUDGETS) + ", or --baseline"
 
 
 def test_check_usage_errors():

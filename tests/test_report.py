@@ -1,8 +1,13 @@
-"""Rendering helpers: humanised numbers and spreadsheet-safe cells."""
+"""Rendering: humanised and exact numbers, spreadsheet-safe cells, the report value and
+its renderers."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -10,7 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnncost.report import humanize, safe_cell, to_json
+from clihelp import run
+from cnncost.metrics import COLUMNS, METRICS
+from cnncost.report import (RENDERERS, Column, Format, Kind, Report, Share, Table, Verbatim,
+                            humanize, render_csv, render_markdown, render_table, safe_cell,
+                            to_json)
 
 
 @pytest.mark.parametrize("n,text", [
@@ -55,3 +64,76 @@ def test_to_json_writes_what_json_dumps_writes(data):
 def test_to_json_refuses_what_json_refuses():
     with pytest.raises(TypeError, match="Fraction is not JSON serializable"):
         to_json({"rf": Fraction(1, 2)})
+
+
+# --- the report value and its renderers ---------------------------------------
+
+def test_every_format_has_a_renderer():
+    assert set(RENDERERS) == set(Format)
+
+
+REPORT = Report((
+    Table((Column("name", key="name"), Column("layer", Kind.CODE, "notation"),
+           Column("params", Kind.COUNT, "params"), Column(None, Kind.EXACT, "rf"),
+           Column("share", Kind.SHARE), Column("comp.", Kind.RATIO, "ratio"),
+           Column("rule", key="rule")),
+          (("=a|b", "3/2", 12_345, Fraction(3, 2), Share(1, 4), None, Verbatim("--max-x")),
+           ("c", "", -5, 2, Share(0, 0), 0.5, "-y")),
+          title="first", footer=("total", "", 12_340, "", Share(4, 4), "", "")),
+    Table((Column("stage"), Column("Δ", Kind.SIGNED)), (("s", 1500), ("t", 0)), title="second"),
+), title="heading", note="a note")
+
+
+def test_csv_renders_the_first_table_exactly():
+    assert render_csv(REPORT) == ("name,notation,params,rf,ratio,rule\n"
+                                  "'=a|b,3/2,12345,3/2,,--max-x\n"
+                                  "c,,-5,2,0.500000,'-y\n")
+
+
+def test_markdown_renders_every_table():
+    assert render_markdown(REPORT) == (
+        "### heading\n\n"
+        "| name | layer | params | share | comp. | rule |\n"
+        "| :--- | :--- | ---: | ---: | ---: | :--- |\n"
+        "| =a\\|b | `3/2` | 12.3K | 25.0% | – | --max-x |\n"
+        "| c |  | -5 | – | 0.50 | -y |\n"
+        "| **total** |  | **12.3K** | 100.0% |  |  |\n"
+        "\n**second**\n\n"
+        "| stage | Δ |\n| :--- | ---: |\n| s | +1.50K |\n| t | 0 |\n"
+        "\na note\n")
+
+
+def test_the_terminal_table_has_titles_bars_and_a_footer():
+    from rich.console import Console
+    console = Console(width=80, record=True, color_system=None)
+    console.print(render_table(REPORT))
+    text = console.export_text()
+    assert "first" in text and "second" in text and "a note" not in text
+    assert "25.0% █▌" in text and "100.0% ██████" in text  # the share's bar
+    assert "12.3K" in text and "+1.50K" in text and "rf" not in text  # rf is CSV's only
+
+
+def test_json_output_does_not_import_rich():
+    code = ("import sys; from cnncost.cli import main\n"
+            "try:\n    main(['analyze', 'he2015-a', '--format', 'json'])\n"
+            "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "assert 'rich' not in sys.modules, sorted(m for m in sys.modules if 'rich' in m)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_metric_table_drives_every_format():
+    keys = [m.key for m in METRICS]
+    data = json.loads(run("analyze", "he2015-a", "--format", "json")[1])
+    assert list(data["totals"]) == [*keys, "conv_layers"]
+    layer = list(data["layers"][0])
+    assert layer[layer.index("output") + 1:] == [*keys, "rf", "jump"]
+    header = run("analyze", "he2015-a", "--format", "csv")[1].splitlines()[0].split(",")
+    assert header[header.index("out_c") + 1:] == [*keys, "rf", "jump"]
+    md = run("analyze", "he2015-a", "--format", "markdown")[1].splitlines()[2]
+    assert md == "| # | name | layer | output | " + " | ".join(m.label for m in COLUMNS) + " | share |"
+    table = run("analyze", "he2015-a")[1]
+    assert all(m.label in table for m in COLUMNS)
+    diff = json.loads(run("diff", "he2015-a", "he2015-b", "--format", "json")[1])
+    assert [k for k in diff["layers"][0] if k.startswith("delta_")] == \
+        [f"delta_{m.key}" for m in COLUMNS]
