@@ -34,6 +34,15 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
                         show_default=True, help="Output format; csv and json carry exact integers.")(f)
 
 
+def budget_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--max-<key> for every metric a budget can limit (metrics.BUDGETS)."""
+    from .metrics import BUDGETS
+    for m in reversed(BUDGETS):  # click lists options in the order they are applied, last first
+        f = click.option(f"--max-{m.key}", default=None, metavar="N",
+                         help=f"Largest allowed {m.label} — {m.meaning}; K/M/G/T suffixes.")(f)
+    return f
+
+
 def spec_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--input and --padding, shared by every command that reads specs."""
     f = click.option("--padding", type=click.Choice(["same", "he2015", "tf"]), default=None,
@@ -267,17 +276,14 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, fmt: str,
 
 @main.command()
 @click.argument("spec")
-@click.option("--max-params", default=None, metavar="N", help="Largest allowed params (K/M/G/T suffixes).")
-@click.option("--max-macs", default=None, metavar="N", help="Largest allowed MACs.")
-@click.option("--max-complexity", default=None, metavar="N", help="Largest allowed Eq. (1) complexity.")
+@budget_options
 @click.option("--baseline", default=None, metavar="SPEC",
               help="Compare with this spec: params, MACs and complexity may grow by --max-increase.")
 @click.option("--max-increase", default=None, metavar="PCT", help="Allowed growth over --baseline, e.g. 2% (default 0%).")
 @spec_options
 @output_options
-def check(spec: str, max_params: str | None, max_macs: str | None, max_complexity: str | None,
-          baseline: str | None, max_increase: str | None, input_shape: str | None,
-          padding: str | None, fmt: str) -> None:
+def check(spec: str, baseline: str | None, max_increase: str | None, input_shape: str | None,
+          padding: str | None, fmt: str, **max_values: str | None) -> None:
     """Gate CI on a budget: exit 0 within it, 1 over it, 2 on bad input. The
     report says which limit failed, by how much, and which stages grew most.
 
@@ -288,9 +294,10 @@ def check(spec: str, max_params: str | None, max_macs: str | None, max_complexit
       cnncost check model.yaml --baseline main.yaml --format markdown > comment.md
     """
     from .comparison import check as check_, parse_amount, parse_percent
+    from .metrics import BUDGETS
     from .report import Format, render_check
-    limits = {m: parse_amount(v, f"--max-{m}") for m, v in
-              (("params", max_params), ("macs", max_macs), ("complexity", max_complexity)) if v}
+    limits = {m.key: parse_amount(v, f"--max-{m.key}") for m in BUDGETS
+              if (v := max_values[f"max_{m.key}"])}
     if max_increase is not None and baseline is None:
         raise CnnCostError("--max-increase needs --baseline", hint="e.g. --baseline main.yaml --max-increase 2%")
     pct = parse_percent(max_increase, "--max-increase") if max_increase is not None else None

@@ -319,3 +319,10 @@ def test_formats_are_the_reports():
     from cnncost.cli import FORMATS
     from cnncost.report import Format
     assert FORMATS == tuple(f.value for f in Format)
+
+
+def test_every_budget_metric_has_a_max_option():
+    from cnncost.metrics import BUDGETS
+    code, out, _ = run("check", "--help")
+    assert code == 0
+    assert all(f"--max-{m.key} N" in out for m in BUDGETS) and "--max-flops" in out

@@ -179,6 +179,13 @@ def test_check_against_baseline():
     assert code == 1 and "over budget (params)" in out and "OVER by" in out
 
 
+def test_check_max_flops():
+    flops = 2 * analyze(load("he2015-a").networks["he2015-a"].graph()).totals.macs
+    assert run("check", "he2015-a", "--max-flops", str(flops))[0] == 0
+    code, out, _ = run("check", "he2015-a", "--max-flops", str(flops - 1), "-f", "csv")
+    assert code == 1 and out.splitlines()[1] == f"FAIL,flops,{flops},{flops - 1},--max-flops,1"
+
+
 def test_check_core_stores_metric_keys_and_names_no_flags():
     a, e = (analyze(load(n).networks[n].graph()) for n in ("he2015-a", "he2015-e"))
     result = check(e, {"params": 1}, baseline=a, max_increase=2)
