@@ -5,6 +5,7 @@ Exit codes, decided here and nowhere else:
     0  success
     1  a budget (`check`) or `diff --exit-code` failed
     2  bad input or usage: one message with the position and a hint, no traceback
+    3  an internal error, a bug in cnncost: one message; the traceback with `cnncost --debug …`
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Exit(enum.IntEnum):
     OK = 0
     FAILED = 1
     BAD_INPUT = 2
+    INTERNAL = 3
 
 
 FORMATS = ("table", "csv", "markdown", "json")
@@ -114,7 +116,8 @@ def network_cost(ref: str, input_shape: str | None, padding: str | None,
 
 class Group(click.Group):
     """Turns CnnCostError and click's usage errors into one message on stderr
-    (`error: …` and a hint) and exit status 2."""
+    (`error: …` and a hint) and exit status 2, and any other exception (a bug)
+    into one message and exit status 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -122,6 +125,11 @@ class Group(click.Group):
         except CnnCostError as e:
             click.echo(e.for_cli(), err=True)
             ctx.exit(Exit.BAD_INPUT)
+        except (click.ClickException, click.Abort, click.exceptions.Exit, EOFError):
+            raise  # click's own: usage errors, ^C, ctx.exit
+        except Exception as e:
+            _internal_error(e, debug=ctx.params.get("debug", False))
+            ctx.exit(Exit.INTERNAL)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False  # so usage errors come here, not to click's printer
@@ -152,10 +160,21 @@ class Group(click.Group):
         sys.exit(code if isinstance(code, int) else Exit.OK)
 
 
+def _internal_error(e: Exception, debug: bool) -> None:
+    """A bug: one line on stderr, after the traceback under --debug."""
+    if debug:
+        import traceback
+        click.echo("".join(traceback.format_exception(e)).rstrip("\n"), err=True)
+    rerun = "" if debug else " (rerun with --debug for the traceback)"
+    click.echo(f"error: internal error: {type(e).__name__}: {e} — this is a bug in cnncost; "
+               f"please report it{rerun}", err=True)
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],
                                            "max_content_width": 100})
 @click.version_option(package_name="cnncost")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error (exit 3), show its traceback.")
+def main(debug: bool) -> None:
     """What does this CNN architecture cost? Exact params, MACs, He & Sun's
     complexity and receptive fields, from the papers' notation.
 

@@ -326,3 +326,38 @@ def test_every_budget_metric_has_a_max_option():
     code, out, _ = run("check", "--help")
     assert code == 0
     assert all(f"--max-{m.key} N" in out for m in BUDGETS) and "--max-flops" in out
+
+
+INTERNAL = ("error: internal error: RuntimeError: boom — this is a bug in cnncost; "
+            "please report it")
+
+
+@pytest.fixture
+def broken(monkeypatch):
+    """A bug in the core: analyze raises something that is not a CnnCostError."""
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+    monkeypatch.setattr("cnncost.costs.analyze", boom)
+
+
+def test_an_internal_error_is_one_line_and_exit_3(broken):
+    code, out, err = run("analyze", "he2015-a", "--format", "json")
+    assert (code, out) == (3, "")
+    assert err == INTERNAL + " (rerun with --debug for the traceback)\n"
+
+
+def test_debug_shows_the_traceback_of_an_internal_error(broken):
+    code, out, err = run("--debug", "analyze", "he2015-a")
+    assert (code, out) == (3, "")
+    assert err.startswith("Traceback (most recent call last):\n")
+    assert "RuntimeError: boom\n" in err and err.endswith("\n" + INTERNAL + "\n")
+
+
+def test_exit_codes_stay_distinct(monkeypatch):
+    assert run("check", "he2015-a", "--max-params", "1M")[0] == 1  # over budget
+    assert run("diff", "he2015-a", "he2015-b", "--exit-code")[0] == 1
+    assert run("analyze", "he2015-a", "--padding", "foo")[0] == 2  # usage
+    monkeypatch.setattr("cnncost.costs.analyze", lambda *a, **k: 1 / 0)
+    assert run("analyze", "64F(3,3) -> maxp")[0] == 2  # bad input is found before the bug
+    code, _, err = run("check", "he2015-a", "--max-params", "1M")
+    assert code == 3 and err.startswith("error: internal error: ZeroDivisionError: division by zero — ")
