@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from functools import partial
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -72,6 +73,14 @@ def humanize(n: int) -> str:
 def signed(n: int) -> str:
     """A difference, humanised: +12.3M, -4.10K, 0."""
     return ("+" if n > 0 else "") + humanize(n)
+
+
+def exact(x: int | Fraction) -> int | str:
+    """A number for JSON, exactly: an int when whole, else 'p/q' (a receptive
+    field or jump after upsampling, e.g. '1/2')."""
+    if type(x) is int or x.denominator == 1:
+        return int(x)
+    return f"{x.numerator}/{x.denominator}"
 
 
 def share(part: int, whole: int) -> str:
@@ -403,7 +412,7 @@ def layer_dict(r: LayerCost) -> dict[str, Any]:
     d = {"index": r.index, "name": r.name, "kind": r.kind, "notation": layer_notation(r),
          "stage": r.stage, "inputs": list(r.inputs), "output": shape_list(r.output)}
     d.update(zip(_KEYS, _metric_values(r)))
-    d["rf"], d["jump"] = r.rf, r.jump
+    d["rf"], d["jump"] = exact(r.rf), exact(r.jump)
     return d
 
 
@@ -788,7 +797,7 @@ def replace_dict(net: NetworkCost, info: Any, cands: list[Any], total: int, eval
         "candidates": [{"notation": c.notation(info.n_out), "stage": c.stage_text(info),
                         "layers": c.layers, "size": c.size, "width": c.width,
                         "complexity": c.complexity, "ratio": c.ratio, "params": c.params,
-                        "rf": c.rf} for c in cands],
+                        "rf": exact(c.rf)} for c in cands],
     }
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from clihelp import run
 from cnncost.metrics import COLUMNS, METRICS
-from cnncost.report import (RENDERERS, Column, Format, Kind, Report, Share, Table, Verbatim,
+from cnncost.report import (RENDERERS, Column, Format, Kind, Report, Share, Table, Verbatim, exact,
                             humanize, render_csv, render_markdown, render_table, safe_cell,
                             to_json)
 
@@ -64,6 +64,35 @@ def test_to_json_writes_what_json_dumps_writes(data):
 def test_to_json_refuses_what_json_refuses():
     with pytest.raises(TypeError, match="Fraction is not JSON serializable"):
         to_json({"rf": Fraction(1, 2)})
+
+
+# --- exact numbers ------------------------------------------------------------
+
+@pytest.mark.parametrize("x,shown", [
+    (3, 3), (Fraction(4, 2), 2), (Fraction(1, 2), "1/2"), (Fraction(7, 2), "7/2"),
+])
+def test_exact_is_an_int_when_whole_else_p_over_q(x, shown):
+    assert exact(x) == shown and type(exact(x)) is type(shown)
+
+
+UPSAMPLED = "Input(8,8,4) -> up(2) -> 4F(3,3) -> 2F(2,2) -> max-p(3,3,2)"
+
+
+def test_fractional_receptive_fields_are_exact_in_json_and_csv():
+    # up(2) puts output units half an input pixel apart: jump 1/2, rf still 1.
+    # A k×k window grows rf by (k-1)·jump: 3×3 → 1 + 2·(1/2) = 2 (whole again);
+    # 2×2 → 2 + 1·(1/2) = 5/2; max-p(3,3,2) → 5/2 + 2·(1/2) = 7/2, its jump (1/2)·2 = 1.
+    rf = [1, 2, Fraction(5, 2), Fraction(7, 2)]
+    jump = [Fraction(1, 2)] * 3 + [1]
+    code, out, _ = run("analyze", UPSAMPLED, "--format", "json")
+    layers = json.loads(out)["layers"]
+    assert code == 0
+    assert [x["rf"] for x in layers] == [1, 2, "5/2", "7/2"]
+    assert [x["jump"] for x in layers] == ["1/2", "1/2", "1/2", 1]
+    code, out, _ = run("analyze", UPSAMPLED, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["rf"] for r in rows] == [str(x) for x in rf] == ["1", "2", "5/2", "7/2"]
+    assert [r["jump"] for r in rows] == [str(x) for x in jump] == ["1/2", "1/2", "1/2", "1"]
 
 
 # --- the report value and its renderers ---------------------------------------
