@@ -100,7 +100,9 @@ class Imported:
 
     document: Document  # one network, ready for analyze / format_document
     uncosted: tuple[Uncosted, ...] = ()  # passed through at no cost (allow_unsupported)
-    shared: tuple[tuple[str, int], ...] = ()  # (initializer, layers reading it) where > 1
+    # (initializer, layers reading it) where more than one reads it: tied weights, or
+    # identical constants the exporter merged (freshly initialised BNs' γ and β)
+    shared: tuple[tuple[str, int], ...] = ()
 
     @property
     def network(self) -> NetworkSpec:
@@ -938,7 +940,9 @@ class OnnxReader:
             self._unsupported(node, ins, f"an operator of the domain {node.domain}")
             return
         try:
-            if all(v is None or isinstance(v, Const) for v in ins) and op in FOLD:
+            if op == "Identity" and isinstance(ins[0], Const):
+                outs = [ins[0]]  # exporters alias merged constants so: keep the initializer
+            elif all(v is None or isinstance(v, Const) for v in ins) and op in FOLD:
                 outs = FOLD[op](self, ins, attrs, node)
                 outs = [o if isinstance(o, Const) else const_of(o, node.output[0],
                         any(isinstance(v, Const) and v.param for v in ins)) for o in outs]
