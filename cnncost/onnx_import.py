@@ -582,6 +582,49 @@ def nest_concats(nodes: list[RawNode]) -> list[RawNode]:
     return nodes
 
 
+def flatten_merges(nodes: list[RawNode]) -> list[RawNode]:
+    """(a + b) + c as one add[ a | b | c ] (PyTorch sums left to right), and the same
+    for products, where both sums branch off the same tensor."""
+    idom = _idoms(nodes)
+    users = _consumers(nodes)
+    for i, n in enumerate(nodes):
+        if not isinstance(n.layer, (Add, Mul)):
+            continue
+        j = n.inputs[0]
+        while (j != INPUT and type(nodes[j].layer) is type(n.layer) and users[j] == [i]
+               and idom[j] == idom[i] and nodes[j].alive):
+            n.inputs = nodes[j].inputs + n.inputs[1:]
+            nodes[j].alive = False
+            j = n.inputs[0]
+    return prune(nodes, len(nodes) - 1)
+
+
+def fuse_pads(nodes: list[RawNode], shape: Callable[[int], Shape]) -> None:
+    """pad → conv (or pool) without padding, where the pad is TensorFlow SAME's, as
+    one layer with p=tf (export --torch writes p=tf as nn.ZeroPad2d before the layer)."""
+    users = _consumers(nodes)
+    for i, n in enumerate(nodes):
+        if not isinstance(n.layer, Pad) or len(users[i]) != 1 or not nodes[users[i][0]].alive:
+            continue
+        user = nodes[users[i][0]]
+        lay = user.layer
+        if not isinstance(lay, (Conv, Depthwise, Pool)) or lay.ph is not None \
+                or lay.pw is not None or lay.pad not in ((0,) if not isinstance(lay, Pool)
+                                                         else (0, None)):
+            continue
+        if isinstance(lay, Pool) and lay.ceil:
+            continue
+        x = shape(n.inputs[0])
+        d = getattr(lay, "dilation", 1)
+        sh, sw = lay.sh or lay.stride, lay.sw or lay.stride
+        p = n.layer
+        if (p.top, p.bottom) == tf_same(x.h, lay.kh, sh, d) and \
+                (p.left, p.right) == tf_same(x.w, lay.kw, sw, d):
+            user.layer = canonical(replace(lay, pad="tf"))
+            user.inputs = n.inputs
+            n.alive = False
+
+
 def structure(nodes: list[RawNode]) -> Chain:
     """The syntax tree whose lowering is this DAG (the last node is the output).
 
@@ -721,10 +764,11 @@ def _leftmost_leaf(item: Item) -> Leaf | None:
 
 def _top_module(name: str) -> str:
     """The top-level module in a node name: "/layer1/layer1.0/conv1/Conv" (torch's
-    ONNX exporter) and "layer1.0.conv1:conv2d" (from_torch) → "layer1"."""
+    ONNX exporter) and "layer1.0.conv1:conv2d" (from_torch) → "layer1"; the items of
+    a ModuleList, "/layers.3/Conv", → "layers"."""
     if name.startswith("/"):
         parts = [p for p in name.split("/") if p]
-        return parts[0] if len(parts) >= 2 else ""
+        return parts[0].split(".")[0] if len(parts) >= 2 else ""
     if ":" in name:
         return name.rsplit(":", 1)[0].split(".")[0]
     return ""
@@ -1489,6 +1533,31 @@ def op_split(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
     return outs
 
 
+def op_split_to_sequence(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
+    """torch.chunk of uneven parts, as the TorchScript exporter writes it: a sequence
+    of channel slices, read back with SequenceAt."""
+    x = rd.b.map(_val(ins[0]), "a split")
+    if int(a.get("axis", 0)) % 4 != 1 or not int(a.get("keepdims", 1)):
+        raise Unsupported("a split along a dim other than the channels")
+    c = x.shape.c
+    sizes = _ints(ins[1], "the split") if len(ins) > 1 and ins[1] is not None else [1] * c
+    if len(sizes) == 1 and _const(ins[1], "the split").dims == ():
+        sizes = [min(sizes[0], c - s) for s in range(0, c, sizes[0])]
+    outs, start = [], 0
+    for size in sizes:
+        if start >= c:
+            break
+        outs.append(rd.b.channel_slice(x, start, start + size))
+        start += size
+    return [tuple(outs)]
+
+
+def op_sequence_at(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
+    if not isinstance(ins[0], tuple):
+        raise Unsupported("a sequence cnncost did not make")
+    return [ins[0][_ints(ins[1], "the position")[0]]]
+
+
 def op_slice(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
     x = _val(ins[0])
     if rd.opset >= 10:
@@ -1702,7 +1771,8 @@ ONNX_OPS: dict[str, Callable[..., list]] = {
     "Add": op_add, "Sum": op_add, "Mul": op_mul, "Concat": op_concat,
     "Div": op_div, "Erf": op_erf,  # only inside GELU written out
     # slices, views and resampling
-    "Split": op_split, "Slice": op_slice, "Flatten": op_flatten, "Reshape": op_reshape,
+    "Split": op_split, "SplitToSequence": op_split_to_sequence, "SequenceAt": op_sequence_at,
+    "Slice": op_slice, "Flatten": op_flatten, "Reshape": op_reshape,
     "Transpose": op_transpose, "Unsqueeze": op_unsqueeze, "Squeeze": op_squeeze,
     "Resize": op_resize, "Upsample": op_resize, "DepthToSpace": op_depth_to_space,
     "SpaceToDepth": op_space_to_depth, "Pad": op_pad,
@@ -1847,7 +1917,10 @@ def import_onnx(source: str | Path | bytes, input_shape: Shape | None = None, *,
     rd = OnnxReader(onnx, model, input_shape, shown, allow_unsupported)
     out = rd.run()
     if name is None:
-        name = Path(shown).stem if shown else (model.graph.name or "onnx")
+        graph_name = model.graph.name
+        if graph_name in ("main_graph", "torch_jit", "torch-jit-export", "torch_jit_export"):
+            graph_name = ""  # what torch's exporters call every graph
+        name = Path(shown).stem if shown else graph_name
     return finish(rd.b, out, name, rd.skipped, rd.uses, "ONNX")
 
 
@@ -1857,9 +1930,10 @@ def finish(b: Builder, out: int, name: str, skipped: Sequence[Uncosted],
     nodes, input, shape = b.nodes, b.input, b.shape_of
     rewrite(nodes)
     rewrite_spp(nodes, shape)
+    fuse_pads(nodes, shape)
     if out != INPUT and not nodes[out].alive:
         raise AssertionError("the output was rewritten away")
-    kept = nest_concats(prune(nodes, out)) if out != INPUT else []
+    kept = nest_concats(flatten_merges(prune(nodes, out))) if out != INPUT else []
     description = f"imported from {what}"
     if skipped:
         description += "; not costed: " + ", ".join(f"{u.op} {u.name}" for u in skipped)

@@ -356,3 +356,62 @@ def test_from_torch_lists_unsupported_ops():
     assert format_document(got.document).endswith("→ 4F(3,3)\n")
     with pytest.raises(CnnCostError, match="needs a torch.nn.Module"):
         from_torch(lambda x: x, Shape(8, 8, 3))
+
+
+# ---------------------------------------------------------------------------
+# Every layer kind at awkward sizes (test_torch's cases), through both front-ends
+
+# Not read: ChannelNets' cw/gcw/ccl are 3-D convolutions. Through ONNX, besides:
+# torch's exporter writes LocalResponseNorm (norm), pixel_unshuffle (a 6-D Reshape),
+# mish and gelu(tanh) (opset 17) as primitive ops cnncost does not match, and cannot
+# export adaptive pooling to sizes that do not divide the map (adaptive, small_maps).
+THREE_D = {"channelwise", "gcw", "ccl"}
+NOT_THROUGH_ONNX = THREE_D | {"norm", "pixel_shuffle", "activations_new", "adaptive",
+                              "small_maps"}
+
+
+def _kind_cases(skip: set[str]) -> list:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from test_torch import KINDS, PADDING, TF_POLICY
+    except pytest.skip.Exception:
+        return []
+    cases = {**{k: (v, PADDING.get(k, "same")) for k, v in KINDS.items()},
+             "tf_policy": (TF_POLICY, "tf")}
+    return [pytest.param(text, padding, id=name) for name, (text, padding) in cases.items()
+            if name not in skip]
+
+
+def _kind_module(text: str, padding: str):
+    torch = pytest.importorskip("torch")
+    from cnncost.notation import parse_spec
+    from cnncost.torch_export import export_torch
+    graph = parse_spec(text, padding=padding)
+    namespace: dict = {}
+    exec(compile(export_torch(graph), "<kinds>", "exec"), namespace)
+    torch.manual_seed(0)
+    return graph, namespace["Net"]().eval()
+
+
+@pytest.mark.parametrize("text, padding", _kind_cases(NOT_THROUGH_ONNX))
+def test_layer_kinds_round_trip_through_onnx(onnx, text, padding):
+    torch = pytest.importorskip("torch")
+    from cnncost.onnx_import import load_onnx
+    graph, module = _kind_module(text, padding)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.zeros(1, *module.input_shape),), buffer, dynamo=False,
+                          training=torch.onnx.TrainingMode.PRESERVE, opset_version=17)
+    doc = load_onnx(buffer.getvalue())
+    assert summary(one_network(doc).graph()) == summary(graph)
+    check_prints_back(doc)
+
+
+@pytest.mark.parametrize("text, padding", _kind_cases(THREE_D))
+def test_layer_kinds_round_trip_through_from_torch(text, padding):
+    from cnncost.torch_import import from_torch
+    graph, module = _kind_module(text, padding)
+    doc = from_torch(module, graph.input)
+    assert summary(one_network(doc).graph()) == summary(graph)
+    check_prints_back(doc)
