@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from .errors import CnnCostError
 from .layers import (
