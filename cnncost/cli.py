@@ -40,9 +40,30 @@ def budget_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--max-<key> for every metric a budget can limit (metrics.BUDGETS)."""
     from .metrics import BUDGETS
     for m in reversed(BUDGETS):  # click lists options in the order they are applied, last first
-        f = click.option(f"--max-{m.key}", default=None, metavar="N",
-                         help=f"Largest allowed {m.label} — {m.meaning}; K/M/G/T suffixes.")(f)
+        units = "KB/MB/GB (SI) or KiB/MiB/GiB (binary)" if m.unit == "bytes" else "K/M/G/T suffixes"
+        f = click.option(m.flag, default=None, metavar="N",
+                         help=f"Largest allowed {m.label} — {m.meaning}; {units}.")(f)
     return f
+
+
+DTYPES = ("fp32", "fp16", "bf16", "int8")
+
+
+def memory_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--batch and --dtype, shared by every command that analyses (notation §12)."""
+    f = click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True,
+                     help="Element type of weights and activations, for the memory metrics.")(f)
+    f = click.option("--batch", type=int, default=1, show_default=True, metavar="N",
+                     callback=_positive_batch,
+                     help="Samples per batch, for activation memory and training FLOPs.")(f)
+    return f
+
+
+def _positive_batch(ctx: click.Context, param: Any, value: int) -> int:
+    if value < 1:
+        raise click.BadParameter(f"{value} is not a batch size: give a whole number ≥ 1, e.g. "
+                                 "--batch 8", ctx, param)
+    return value
 
 
 def spec_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -105,13 +126,13 @@ def _overrides(input_shape: str | None, padding: str | None) -> tuple[Any, Any]:
 
 
 def network_cost(ref: str, input_shape: str | None, padding: str | None,
-                 variant: str | None = None) -> Any:
+                 variant: str | None = None, batch: int = 1, dtype: str = "fp32") -> Any:
     """Resolve a SPEC argument and analyse it."""
     from .costs import analyze
     from .resolve import load, one_network
     shape, pad = _overrides(input_shape, padding)
     net = one_network(load(ref), variant)
-    return analyze(net.graph(shape, pad))
+    return analyze(net.graph(shape, pad), batch, dtype)
 
 
 class Group(click.Group):
@@ -186,22 +207,36 @@ def main(debug: bool) -> None:
 @main.command()
 @click.argument("spec")
 @spec_options
+@memory_options
 @output_options
 @click.option("--stages", "-s", is_flag=True, help="One row per stage instead of per layer.")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
-def analyze(spec: str, input_shape: str | None, padding: str | None, fmt: str, stages: bool,
-            variant: str | None) -> None:
-    """Per-layer output shape, params, MACs, complexity and share of the total.
+@click.option("--columns", type=click.Choice(["default", "memory"]), default="default",
+              show_default=True, help="Which metrics the table and markdown show: the costs, or "
+                                      "memory and training (binary units); CSV and JSON have all.")
+@click.option("--device", default=None, metavar="NAME|FILE",
+              help="A device (a preset or a device file) for the roofline: per layer the least "
+                   "time it can take, and whether compute or memory bounds it.")
+def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
+            fmt: str, stages: bool, variant: str | None, columns: str, device: str | None) -> None:
+    """Per-layer output shape, params, MACs, complexity and share of the total;
+    with --columns memory, the memory and training cost (docs/memory.md).
 
     \b
     Examples:
       cnncost analyze he2015-a
       cnncost analyze "Input(224,224,3) → 64F(7,7,3,s=2) → max-p(3,3,3) → 4096fc" --padding he2015
       cnncost analyze resnet50 --stages --format markdown
+      cnncost analyze resnet18 --batch 32 --dtype fp16 --columns memory
+      cnncost analyze mobilenet_v2 --device nvidia-a100-sxm4-80gb --format json
     """
     from .report import Format, render_analysis
-    net = network_cost(spec, input_shape, padding, variant)
-    emit(render_analysis(net, Format(fmt), stages))
+    net = network_cost(spec, input_shape, padding, variant, batch, dtype)
+    dev = None
+    if device is not None:
+        from .memory import load_device
+        dev = load_device(device)
+    emit(render_analysis(net, Format(fmt), stages, columns == "memory", dev))
 
 
 @main.command()
@@ -223,8 +258,8 @@ def _short(ref: str) -> str:
     return shorten(text, 28)
 
 
-def network_costs(refs: tuple[str, ...], input_shape: str | None,
-                  padding: str | None) -> tuple[list[Any], int | None]:
+def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str | None,
+                  batch: int = 1, dtype: str = "fp32") -> tuple[list[Any], int | None]:
     """Analyse every network the arguments name; a variants file gives all its variants.
     Returns the costs and the position among them of the first variants file's
     baseline (when there is one)."""
@@ -239,7 +274,7 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None,
         for key, spec in doc.networks.items():
             from dataclasses import replace
             named = spec if spec.name else replace(spec, name=_short(ref))
-            nets.append(analyze(named.graph(shape, pad)))
+            nets.append(analyze(named.graph(shape, pad), batch, dtype))
     return nets, baseline
 
 
@@ -249,9 +284,10 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None,
               help="Which model the relative columns divide by (default: the variants file's "
                    "baseline, else the first).")
 @spec_options
+@memory_options
 @output_options
 def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
-            padding: str | None, fmt: str) -> None:
+            padding: str | None, batch: int, dtype: str, fmt: str) -> None:
     """Models side by side: each stage in the paper's notation, depth, params,
     MACs, Eq. (1) complexity and comp. (relative to the baseline) — He & Sun's Table 1.
 
@@ -263,7 +299,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
     """
     from .comparison import compare as compare_
     from .report import Format, render_comparison
-    nets, doc_baseline = network_costs(specs, input_shape, padding)
+    nets, doc_baseline = network_costs(specs, input_shape, padding, batch, dtype)
     emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
                            Format(fmt)))
 
@@ -272,11 +308,12 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
 @click.argument("a")
 @click.argument("b")
 @spec_options
+@memory_options
 @output_options
 @click.option("--all", "show_all", is_flag=True, help="Also list the layers that did not change.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the two differ (as git diff --exit-code).")
-def diff(a: str, b: str, input_shape: str | None, padding: str | None, fmt: str, show_all: bool,
-         exit_code: bool) -> None:
+def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
+         fmt: str, show_all: bool, exit_code: bool) -> None:
     """Layers removed (-), added (+) or changed (~) from A to B, aligned stage by
     stage, with Δparams, ΔMACs and ΔEq. (1) per layer, per stage and in total.
 
@@ -287,7 +324,8 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, fmt: str,
     """
     from .comparison import diff as diff_
     from .report import Format, render_diff
-    result = diff_(network_cost(a, input_shape, padding), network_cost(b, input_shape, padding))
+    result = diff_(network_cost(a, input_shape, padding, None, batch, dtype),
+                   network_cost(b, input_shape, padding, None, batch, dtype))
     emit(render_diff(result, Format(fmt), show_all))
     if exit_code and result.differs:
         raise SystemExit(Exit.FAILED)
@@ -300,9 +338,10 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, fmt: str,
               help="Compare with this spec: params, MACs and complexity may grow by --max-increase.")
 @click.option("--max-increase", default=None, metavar="PCT", help="Allowed growth over --baseline, e.g. 2% (default 0%).")
 @spec_options
+@memory_options
 @output_options
 def check(spec: str, baseline: str | None, max_increase: str | None, input_shape: str | None,
-          padding: str | None, fmt: str, **max_values: str | None) -> None:
+          padding: str | None, batch: int, dtype: str, fmt: str, **max_values: str | None) -> None:
     """Gate CI on a budget: exit 0 within it, 1 over it, 2 on bad input. The
     report says which limit failed, by how much, and which stages grew most.
 
@@ -311,17 +350,19 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
       cnncost check resnet50 --max-params 30M --max-macs 4.5G
       cnncost check he2015-e --baseline he2015-a --max-increase 2%
       cnncost check model.yaml --baseline main.yaml --format markdown > comment.md
+      cnncost check resnet50 --batch 8 --max-peak-memory 2GiB --max-train-flops 300G
     """
     from .comparison import check as check_, parse_amount, parse_percent
     from .metrics import BUDGETS
     from .report import Format, render_check
-    limits = {m.key: parse_amount(v, f"--max-{m.key}") for m in BUDGETS
-              if (v := max_values[f"max_{m.key}"])}
+    limits = {m.key: parse_amount(v, m.flag, m.unit == "bytes") for m in BUDGETS
+              if (v := max_values[m.flag[2:].replace("-", "_")])}
     if max_increase is not None and baseline is None:
         raise CnnCostError("--max-increase needs --baseline", hint="e.g. --baseline main.yaml --max-increase 2%")
     pct = parse_percent(max_increase, "--max-increase") if max_increase is not None else None
-    base = network_cost(baseline, input_shape, padding) if baseline is not None else None
-    result = check_(network_cost(spec, input_shape, padding), limits, base, pct)
+    base = network_cost(baseline, input_shape, padding, None, batch, dtype) \
+        if baseline is not None else None
+    result = check_(network_cost(spec, input_shape, padding, None, batch, dtype), limits, base, pct)
     emit(render_check(result, Format(fmt)))
     if not result.ok:
         raise SystemExit(Exit.FAILED)
@@ -425,7 +466,7 @@ def zoo_entries() -> list[tuple[str, Any, Any]]:
     for file_name in zoo.names():
         doc = load(file_name)
         for key, net in doc.networks.items():
-            name = f"{file_name}-{key.lower()}" if doc.is_variants else file_name
+            name = zoo.entry_name(file_name, key) if doc.is_variants else file_name
             out.append((name, net, analyze(net.graph())))
     return out
 
@@ -470,10 +511,12 @@ def _positive(value: float | None, what: str, example: str) -> None:
 @click.option("--emit-variants", type=click.Path(dir_okay=False), default=None,
               help="Write the top candidates as a variants YAML for `cnncost compare`.")
 @spec_options
+@memory_options
 @output_options
 def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_range: str,
                     widths: str | None, top: int, emit_variants: str | None,
-                    input_shape: str | None, padding: str | None, fmt: str) -> None:
+                    input_shape: str | None, padding: str | None, batch: int, dtype: str,
+                    fmt: str) -> None:
     """He & Sun's layer replacement: conv stacks for one stage whose Eq. (1)
     complexity stays within --tolerance of the original stage's, on the real map
     sizes. Ranked deeper first, then closer to the budget, then fewer params.
@@ -497,7 +540,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
                            hint="e.g. --top 10")
     shape, pad = _overrides(input_shape, padding)
     net_spec = one_network(load(spec))
-    net = analyze(net_spec.graph(shape, pad))
+    net = analyze(net_spec.graph(shape, pad), batch, dtype)
     tol = parse_percent(tolerance, "--tolerance") / 100
     widths_ = _int_list(widths, "--widths", "64,128,256") if widths is not None else None
     info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes", "1,2,3,5,7"),
@@ -517,11 +560,13 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
 @click.option("--alpha", type=float, default=1.2, show_default=True, help="Depth base α (with --phi).")
 @click.option("--beta", type=float, default=1.1, show_default=True, help="Width base β (with --phi).")
 @click.option("--gamma", type=float, default=1.15, show_default=True, help="Resolution base γ (with --phi).")
+@memory_options
 @output_options
 @click.option("--stages", "-s", is_flag=True, help="One row per stage.")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 def scale(spec: str, width: float | None, depth: float | None, resolution: int | None,
-          phi: float | None, alpha: float, beta: float, gamma: float, fmt: str,
+          phi: float | None, alpha: float, beta: float, gamma: float, batch: int, dtype: str,
+          fmt: str,
           stages: bool, variant: str | None) -> None:
     """Apply width, depth and resolution multipliers with the model's own rounding
     (the spec's `vars:` width and depth; which layers scale is written in the spec).
@@ -547,7 +592,8 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
         w, d, r = compound(phi, alpha, beta, gamma)
         base = scaled(load, spec, variant=variant)
         width, depth, resolution = w, d, round(base.input.h * r)
-    emit(render_analysis(scaled(load, spec, width, depth, resolution, variant), Format(fmt), stages))
+    emit(render_analysis(scaled(load, spec, width, depth, resolution, variant, batch, dtype),
+                         Format(fmt), stages))
 
 
 @main.command()
@@ -555,9 +601,11 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
 @click.option("--width", "widths", default=None, help="Width multipliers (default 0.25,0.5,0.75,1.0).")
 @click.option("--resolution", "resolutions", default=None, help="Input sizes (default: the spec's).")
 @click.option("--target-macs", default=None, help="For each resolution, the largest width within this many MACs.")
+@memory_options
 @output_options
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
-def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: str | None, fmt: str,
+def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: str | None,
+          batch: int, dtype: str, fmt: str,
           variant: str | None) -> None:
     """Params and MACs over a grid of width multipliers × resolutions
     (MobileNet's Tables 6–7), or the largest width within a MACs budget.
@@ -580,7 +628,8 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
           else (scaled(load, spec, variant=variant).input.h,))
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
-        found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r, variant), budget))
+        found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r, variant, batch,
+                                                          dtype), budget))
                  for r in rs]
         emit(render_sweep(None, found, budget, Format(fmt)))
         capped = [str(r) for r, w, _ in found if w is not None and w >= MAX_WIDTH]
@@ -588,7 +637,7 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
             click.echo(f"note: at resolution {', '.join(capped)} the budget allows width "
                        f"{MAX_WIDTH:.2f}, where the search stops; wider was not tried", err=True)
         return
-    cells = [[scaled(load, spec, w, None, r, variant) for r in rs]
+    cells = [[scaled(load, spec, w, None, r, variant, batch, dtype) for r in rs]
              for w in with_progress(ws, len(ws) * len(rs))]
     emit(render_sweep((ws, rs, cells), None, None, Format(fmt)))
 

@@ -228,10 +228,30 @@ def diff(a: NetworkCost, b: NetworkCost) -> Diff:
 _SUFFIX = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
-def parse_amount(text: str, what: str) -> int:
-    """'5M' → 5_000_000, '1.2G' → 1_200_000_000, '600000' → 600000 (SI, powers of 1000)."""
+_BINARY = {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_amount(text: str, what: str, nbytes: bool = False) -> int:
+    """'5M' → 5_000_000, '1.2G' → 1_200_000_000, '600000' → 600000 (SI, powers of 1000).
+    With `nbytes`, also byte units meaning what they say: 512MB = 512·10⁶, 2GiB = 2·2³⁰."""
+    if nbytes:
+        b = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*(?:([kKmMgGtT])(i?)[bB]|([bB]))?\s*",
+                         text)
+        if b and (b.group(2) or b.group(4)):
+            from fractions import Fraction
+            unit = (1 if b.group(4) else
+                    _BINARY[b.group(2).upper() + "IB"] if b.group(3) else _SUFFIX[b.group(2).upper()])
+            value = Fraction(b.group(1)) * unit
+            if value.denominator != 1:
+                raise CnnCostError(f"{what}: '{text}' is not a whole number of bytes",
+                                   hint="e.g. 2GiB or 512MB")
+            return int(value)
     m = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([kKmMgGtT]?)\s*", text)
     if not m:
+        if nbytes:
+            raise CnnCostError(f"{what}: '{shorten(text)}' is not an amount of bytes",
+                               hint="a number with B, KB, MB, GB, TB (powers of 1000) or KiB, "
+                                    "MiB, GiB, TiB (powers of 1024), e.g. 2GiB or 512MB")
         raise CnnCostError(f"{what}: '{shorten(text)}' is not an amount",
                            hint="a number (up to 30 digits) with an optional K, M, G or T suffix, "
                                 "e.g. 5M or 1.2G")
@@ -290,7 +310,8 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
     """Absolute limits per metric (max_values: metrics.BUDGETS key → largest allowed),
     and/or an allowed % increase over a baseline for each metrics.BASELINE metric."""
     totals = net.totals
-    limits = [Limit(m.key, totals[m.key], max_values[m.key]) for m in BUDGETS if m.key in max_values]
+    limits = [Limit(m.key, totals[m.total_name], max_values[m.key]) for m in BUDGETS
+              if m.key in max_values]
     if baseline is not None:
         from fractions import Fraction
         pct = max_increase if max_increase is not None else 0.0
@@ -303,7 +324,7 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
         budgets = " or ".join(m.label for m in BUDGETS)
         raise CnnCostError("check needs a limit",
                            hint=f"give the largest allowed {budgets}, or a baseline",
-                           cli_hint="give " + "/".join(f"--max-{m.key}" for m in BUDGETS)
+                           cli_hint="give " + "/".join(m.flag for m in BUDGETS)
                                     + ", or --baseline")
     if baseline is not None:
         before = {s.name: s.totals.complexity for s in baseline.stages}

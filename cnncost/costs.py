@@ -81,7 +81,9 @@ class LayerCost:
         return self.output.elements
 
 
-_GETTERS = tuple((m.key, max if m.total == "max" else sum, attrgetter(m.key)) for m in METRICS)
+_TOTAL_OF = {m.key: m.total_name for m in METRICS}  # live_bytes → peak_activation_bytes
+_GETTERS = tuple((m.total_name, max if m.total == "max" else sum, attrgetter(m.key))
+                 for m in METRICS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +91,20 @@ class Totals:
     """Sums of every metric over a set of rows; computed, never stored beside the rows.
     Read a metric as ``totals.macs`` or ``totals["macs"]``."""
 
-    values: dict[str, int]  # metric key → sum, in METRICS order
+    values: dict[str, int]  # metric total_name → sum (or peak), in METRICS order
     conv_layers: int  # convolutional layers: He & Sun's depth
 
     def __getattr__(self, key: str) -> int:
         if key == "values":  # not set yet (copying, unpickling)
             raise AttributeError(key)
         try:
-            return self.values[key]
+            return self.values[_TOTAL_OF.get(key, key)]
         except KeyError:
             raise AttributeError(key) from None
 
     def __getitem__(self, key: str) -> int:
-        return self.values[key]
+        """By metric key or total name: totals["live_bytes"] is the peak."""
+        return self.values[_TOTAL_OF.get(key, key)]
 
     @classmethod
     def of(cls, rows: tuple[LayerCost, ...] | list[LayerCost]) -> "Totals":

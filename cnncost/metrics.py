@@ -23,7 +23,21 @@ class Metric:
     baseline: bool = True  # a budget that `check --baseline` holds against the baseline's;
     #                        not one that is a fixed multiple of another (its % says nothing new)
     total: str = "sum"  # how rows add up: "sum", or "max" (a peak)
+    total_key: str = ""  # the totals' key when it is not `key` (live_bytes → peak_activation_bytes)
+    option: str = ""  # `check --max-<option>` when it is not the key with dashes
 
+    @property
+    def total_name(self) -> str:
+        return self.total_key or self.key
+
+    @property
+    def flag(self) -> str:
+        return "--max-" + (self.option or self.key.replace("_", "-"))
+
+
+# The memory metrics (notation §12, cnncost.memory) are bytes, humanised in binary
+# units (KiB, MiB); they are in JSON and CSV, and in tables that ask for them.
+_MEMORY = dict(unit="bytes", column=False, baseline=False)
 
 METRICS: tuple[Metric, ...] = (
     Metric("params", "params", "weights and biases (and BN's γ, β)"),
@@ -34,10 +48,26 @@ METRICS: tuple[Metric, ...] = (
            column=False),
     Metric("ops", "ops", "element-wise and pooling work, never folded into MACs", budget=False,
            column=False),
+    Metric("param_bytes", "param bytes", "params × dtype bytes", **_MEMORY),  # type: ignore[arg-type]
+    Metric("activation_bytes", "activation bytes", "output elements × batch × dtype bytes",
+           budget=False, **_MEMORY),  # type: ignore[arg-type]
+    Metric("live_bytes", "live bytes", "layer outputs alive while the layer runs (inference); "
+           "the total is the peak", total="max", total_key="peak_activation_bytes",
+           option="peak-memory", **_MEMORY),  # type: ignore[arg-type]
+    Metric("train_saved_bytes", "saved bytes", "what autograd keeps for the backward pass",
+           budget=False, **_MEMORY),  # type: ignore[arg-type]
+    Metric("train_flops", "train FLOPs", "forward + backward FLOPs of a training step",
+           column=False, baseline=False),
+    Metric("bytes_moved", "bytes moved", "weights + inputs + output bytes", budget=False,
+           **_MEMORY),  # type: ignore[arg-type]
 )
+MEMORY: tuple["Metric", ...] = ()  # set below: the `--columns memory` set
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 BUDGETS: tuple[Metric, ...] = tuple(m for m in METRICS if m.budget)
 COMPARED: tuple[str, ...] = tuple(m.key for m in METRICS if m.compared)
 COLUMNS: tuple[Metric, ...] = tuple(m for m in METRICS if m.column)
 BASELINE: tuple[Metric, ...] = tuple(m for m in BUDGETS if m.baseline)
+MEMORY = tuple(BY_KEY[k] for k in ("param_bytes", "live_bytes", "train_saved_bytes",
+                                   "train_flops"))
+MEMORY_KEYS = frozenset(m.key for m in METRICS if m.unit == "bytes" or m.key == "train_flops")

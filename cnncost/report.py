@@ -70,6 +70,34 @@ def humanize(n: int) -> str:
     return f"{sign}{text}{_UNITS[exp]}"
 
 
+_BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def humanize_bytes(n: int) -> str:
+    """Bytes in binary units, three significant digits: 512 B, 1.50 KiB, 7.02 MiB."""
+    if n < 1024:
+        return f"{n} B"
+    exp = 0
+    v = float(n)
+    while v >= 1024 and exp < len(_BINARY) - 1:
+        v /= 1024
+        exp += 1
+    for decimals, limit in ((2, 10), (1, 100), (0, 1024)):
+        text = f"{v:.{decimals}f}"
+        if float(text) < limit:
+            break
+    return f"{text} {_BINARY[exp]}"
+
+
+def seconds(s: float) -> str:
+    """A duration, three significant digits: 12.3 µs, 4.56 ms, 1.20 s."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if s >= scale or unit == "ns":
+            v = s / scale
+            return f"{v:.3g} {unit}"
+    return f"{s:g} s"  # pragma: no cover
+
+
 def signed(n: int) -> str:
     """A difference, humanised: +12.3M, -4.10K, 0."""
     return ("+" if n > 0 else "") + humanize(n)
@@ -145,6 +173,8 @@ class Kind(enum.Enum):
     CODE = "code"  # notation: `code` in markdown
     SHAPE = "shape"  # a Shape, as HxWxC
     COUNT = "count"  # an int: humanised (12.3M) in the table and markdown, exact in CSV
+    BYTES = "bytes"  # an int of bytes: binary units (7.02 MiB) in the table and markdown
+    SECONDS = "seconds"  # a float: 12.3 µs in the table and markdown, exact in CSV
     EXACT = "exact"  # an int, a Fraction (1/2) or a float: exact everywhere
     SIGNED = "signed"  # a difference: +12.3M, -4.1K in the table and markdown, exact in CSV
     RATIO = "ratio"  # a float: the column's `decimals` in the table and markdown, 6 in CSV
@@ -152,7 +182,8 @@ class Kind(enum.Enum):
     SHARE = "share"  # a Share: 31.0%, and in the terminal a bar after it
 
 
-_NUMBERS = frozenset({Kind.SHAPE, Kind.COUNT, Kind.EXACT, Kind.SIGNED, Kind.RATIO, Kind.PERCENT})
+_NUMBERS = frozenset({Kind.SHAPE, Kind.COUNT, Kind.EXACT, Kind.SIGNED, Kind.RATIO, Kind.PERCENT,
+                      Kind.BYTES, Kind.SECONDS})
 
 
 # The report's value types are NamedTuples, not dataclasses: immutable all the same,
@@ -215,6 +246,10 @@ def cell_text(value: Any, col: Column, human: bool) -> str:
     kind = col.kind
     if kind is Kind.COUNT and human:
         return humanize(value)
+    if kind is Kind.BYTES and human:
+        return humanize_bytes(value)
+    if kind is Kind.SECONDS and human:
+        return seconds(value)
     if kind is Kind.SIGNED and human:
         return signed(value)
     if kind is Kind.RATIO:
@@ -408,40 +443,82 @@ def stage_dict(s: StageCost) -> dict[str, Any]:
     return {"name": s.name, "output": shape_list(s.output), **totals_dict(s.totals)}
 
 
-def layer_dict(r: LayerCost) -> dict[str, Any]:
+def layer_dict(r: LayerCost, batch: int = 1, device: Any = None, dtype: str = "fp32"
+               ) -> dict[str, Any]:
+    from .memory import intensity
     d = {"index": r.index, "name": r.name, "kind": r.kind, "notation": layer_notation(r),
          "stage": r.stage, "inputs": list(r.inputs), "output": shape_list(r.output)}
     d.update(zip(_KEYS, _metric_values(r)))
+    d["intensity"] = intensity(r.macs, batch, r.bytes_moved)
     d["rf"], d["jump"] = exact(r.rf), exact(r.jump)
+    if device is not None:
+        d["roofline_s"], d["bound"] = _roofline(r, batch, device, dtype)
     return d
 
 
-def analysis_dict(net: NetworkCost) -> dict[str, Any]:
-    return {
-        "schema": JSON_SCHEMA_VERSION,
-        "name": net.name,
-        "input": shape_list(net.input),
-        "padding": net.padding,
-        "totals": totals_dict(net.totals),
-        "stages": [stage_dict(s) for s in net.stages],
-        "layers": [layer_dict(r) for r in net.rows],
-    }
+def _roofline(r: LayerCost, batch: int, device: Any, dtype: str) -> tuple[float, str | None]:
+    from .memory import roofline
+    if not r.bytes_moved:  # an aux[ … ] layer: it does not run at inference
+        return 0.0, None
+    return roofline(2 * r.macs * batch, r.bytes_moved, device, dtype)
 
 
-# every metric in CSV; the table and markdown show those that are `column`s
-METRIC_COLUMNS = tuple(Column(m.label if m.column else None, Kind.COUNT, m.key) for m in METRICS)
+def analysis_dict(net: NetworkCost, device: Any = None) -> dict[str, Any]:
+    from .memory import intensity
+    t = net.totals
+    totals: dict[str, Any] = totals_dict(t)
+    peak = max(net.rows, key=lambda r: r.live_bytes)  # the first where the peak happens
+    totals["peak_layer"] = peak.name
+    totals["intensity"] = intensity(t.macs, net.batch, t.bytes_moved)
+    layers = [layer_dict(r, net.batch, device, net.dtype) for r in net.rows]
+    out: dict[str, Any] = {"schema": JSON_SCHEMA_VERSION, "name": net.name,
+                           "input": shape_list(net.input), "padding": net.padding,
+                           "batch": net.batch, "dtype": net.dtype}
+    if device is not None:
+        out["device"] = {"name": device.name, "source": device.source}
+        totals["roofline_s"] = sum(d["roofline_s"] for d in layers)
+    out.update(totals=totals, stages=[stage_dict(s) for s in net.stages], layers=layers)
+    return out
+
+
+def metric_columns(shown: Sequence[Any], memory: bool = False) -> tuple[Column, ...]:
+    """The table and markdown show the metrics in `shown`; CSV every cost metric, and
+    the memory metrics too when they are asked for (JSON always has them all)."""
+    from .metrics import MEMORY_KEYS
+    keys = {m.key for m in shown}
+    return tuple(Column(m.label if m.key in keys else None,
+                        Kind.BYTES if m.unit == "bytes" else Kind.COUNT,
+                        m.key if memory or m.key not in MEMORY_KEYS else None) for m in METRICS)
+
+
+METRIC_COLUMNS = metric_columns(COLUMNS)
 _HWC = tuple(Column(None, Kind.EXACT, f"out_{x}") for x in "hwc")  # CSV's output shape
-LAYER_COLUMNS = (
-    Column("#", Kind.EXACT, "index"), Column("name", key="name"), Column(None, key="kind"),
-    Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10),
-    Column("output", Kind.SHAPE), *_HWC, *METRIC_COLUMNS, Column("share", Kind.SHARE),
-    Column(None, Kind.EXACT, "rf"), Column(None, Kind.EXACT, "jump"),
-)
-STAGE_COLUMNS = (
-    Column("stage", key="stage", wrap=True), Column("output", Kind.SHAPE), *_HWC,
-    Column("layers", Kind.EXACT, "layers"), Column("conv", Kind.EXACT), *METRIC_COLUMNS,
-    Column(None, Kind.EXACT, "conv_layers"), Column("share", Kind.SHARE),
-)
+
+
+def layer_columns(metrics: tuple[Column, ...], roofline: bool = False, share: bool = True
+                  ) -> tuple[Column, ...]:
+    return (
+        Column("#", Kind.EXACT, "index"), Column("name", key="name"), Column(None, key="kind"),
+        Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10),
+        Column("output", Kind.SHAPE), *_HWC, *metrics,
+        Column("share" if share else None, Kind.SHARE),
+        Column(None, Kind.EXACT, "rf"), Column(None, Kind.EXACT, "jump"),
+        Column(None, Kind.EXACT, "intensity" if not share else None),
+        *((Column("roofline", Kind.SECONDS, "roofline_s"), Column("bound", key="bound"))
+          if roofline else ()),
+    )
+
+
+def stage_columns(metrics: tuple[Column, ...]) -> tuple[Column, ...]:
+    return (
+        Column("stage", key="stage", wrap=True), Column("output", Kind.SHAPE), *_HWC,
+        Column("layers", Kind.EXACT, "layers"), Column("conv", Kind.EXACT), *metrics,
+        Column(None, Kind.EXACT, "conv_layers"), Column("share", Kind.SHARE),
+    )
+
+
+LAYER_COLUMNS = layer_columns(METRIC_COLUMNS)
+STAGE_COLUMNS = stage_columns(METRIC_COLUMNS)
 
 
 def _footer(columns: tuple[Column, ...], cells: dict[str, Any]) -> tuple:
@@ -455,32 +532,52 @@ def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: i
             Share(t.complexity, whole))
 
 
-def analysis_report(net: NetworkCost, stages: bool = False) -> Report:
-    """Per layer (stages separated by rules) or per stage; totals in the footer."""
+def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False,
+                    device: Any = None) -> Report:
+    """Per layer (stages separated by rules) or per stage; totals in the footer.
+    `memory` shows the memory and training metrics instead of the costs."""
+    from .memory import intensity
+    from .metrics import MEMORY
     t = net.totals
     whole = t.complexity
     caption = (f"input {net.input} · padding {net.padding} · {plural(t.conv_layers, 'conv layer')} · "
                f"FLOPs {humanize(t.flops)} = 2×MACs · ops {humanize(t.ops)} · "
                f"complexity = He & Sun Eq. (1)")
+    if memory or net.batch != 1 or net.dtype != "fp32":
+        caption += (f" · batch {net.batch}, {net.dtype} · peak activations "
+                    f"{humanize_bytes(t.peak_activation_bytes)} (live bytes: the most alive "
+                    "at once)")
+    if device is not None:
+        caption += f" · roofline on {device.name}: a lower bound, not a prediction"
     title = net.name or None
+    metrics = metric_columns(MEMORY, memory=True) if memory else METRIC_COLUMNS
+    totals = {m.key: t[m.total_name] for m in METRICS}
     if stages:
-        table = Table(STAGE_COLUMNS, tuple(_stage_row(s.name, s.output, len(s.rows), s.totals, whole)
-                                           for s in net.stages), title, caption,
+        columns = stage_columns(metrics)
+        table = Table(columns, tuple(_stage_row(s.name, s.output, len(s.rows), s.totals, whole)
+                                     for s in net.stages), title, caption,
                       footer=_stage_row("total", None, len(net.rows), t, whole))
     else:
         rows = net.rows
-        table = Table(LAYER_COLUMNS, tuple(
+        columns = layer_columns(metrics, device is not None, share=not memory)
+        roof = [_roofline(r, net.batch, device, net.dtype) for r in rows] if device else []
+        table = Table(columns, tuple(
             (r.index, r.name, r.kind, r.stage, layer_notation(r), r.output, *shape_list(r.output),
-             *_metric_values(r), Share(r.complexity, whole), r.rf, r.jump) for r in rows),
-            title, caption, footer=_footer(LAYER_COLUMNS, {"name": "total", **t.values,
-                                                           "share": Share(whole, whole)}),
+             *_metric_values(r), Share(r.complexity, whole), r.rf, r.jump,
+             intensity(r.macs, net.batch, r.bytes_moved), *(roof[i] if device else ()))
+            for i, r in enumerate(rows)),
+            title, caption, footer=_footer(columns, {
+                "name": "total", **totals, "share": Share(whole, whole),
+                **({"roofline_s": sum(x for x, _ in roof)} if device else {})}),
             breaks=frozenset(i for i in range(len(rows) - 1) if rows[i + 1].stage != rows[i].stage))
     return Report((table,),
                   title=f"{net.name or 'network'} — input {net.input}, padding {net.padding}")
 
 
-def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False) -> Any:
-    return render(Output(partial(analysis_report, net, stages), partial(analysis_dict, net)), fmt)
+def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory: bool = False,
+                    device: Any = None) -> Any:
+    return render(Output(partial(analysis_report, net, stages, memory, device),
+                         partial(analysis_dict, net, device)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -672,7 +769,7 @@ def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
 def rule(c: Any, lim: Any) -> str:
     """How a limit was set, as the command line sets it: '--max-params' or 'A +2%'."""
     if lim.increase is None:
-        return Verbatim(f"--max-{lim.metric}")
+        return Verbatim(BY_KEY[lim.metric].flag)
     return f"{c.baseline.name or 'baseline'} +{lim.increase:g}%"
 
 

@@ -301,7 +301,8 @@ def variants_yaml(spec: NetworkSpec, net: NetworkCost, info: StageInfo,
 
 
 def scaled(load_fn: Any, ref: str, width: float | None = None, depth: float | None = None,
-           resolution: int | None = None, variant: str | None = None) -> NetworkCost:
+           resolution: int | None = None, variant: str | None = None, batch: int = 1,
+           dtype: str = "fp32") -> NetworkCost:
     """Analyse `ref` (its `variant`, or its baseline) with its `width`/`depth` vars
     set and its input resized."""
     from .resolve import one_network
@@ -315,7 +316,7 @@ def scaled(load_fn: Any, ref: str, width: float | None = None, depth: float | No
         shape = Shape(resolution, resolution, shape.c)
         # --resolution means to change the input, even one written as Input(...)
         spec = dc_replace(spec, input_in_text=False)
-    return analyze(spec.graph(shape))
+    return analyze(spec.graph(shape), batch, dtype)
 
 
 def compound(phi: float, alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:

@@ -325,7 +325,9 @@ def test_every_budget_metric_has_a_max_option():
     from cnncost.metrics import BUDGETS
     code, out, _ = run("check", "--help")
     assert code == 0
-    assert all(f"--max-{m.key} N" in out for m in BUDGETS) and "--max-flops" in out
+    assert all(f"{m.flag} N" in out for m in BUDGETS) and "--max-flops" in out
+    assert {"--max-peak-memory", "--max-param-bytes", "--max-train-flops"} <= \
+        {m.flag for m in BUDGETS}
 
 
 INTERNAL = ("error: internal error: RuntimeError: boom — this is a bug in cnncost; "
@@ -361,3 +363,101 @@ def test_exit_codes_stay_distinct(monkeypatch):
     assert run("analyze", "64F(3,3) -> maxp")[0] == 2  # bad input is found before the bug
     code, _, err = run("check", "he2015-a", "--max-params", "1M")
     assert code == 3 and err.startswith("error: internal error: ZeroDivisionError: division by zero — ")
+
+
+# --- memory and training cost (notation §12) on the command line --------------------
+
+SMALL = "Input(32,32,3) → 16F(3,3) → bn → relu → max-p → 10fc"
+
+
+def test_memory_metrics_in_json_follow_batch_and_dtype():
+    """Hand formulas: 32·32·16 outputs of conv1, × batch × bytes per element."""
+    for batch, dtype, size in ((1, "fp32", 4), (8, "fp16", 2), (3, "int8", 1)):
+        code, out, err = run("analyze", SMALL, "--batch", str(batch), "--dtype", dtype, "-f", "json")
+        assert code == 0, err
+        data = json.loads(out)
+        assert (data["batch"], data["dtype"]) == (batch, dtype)
+        conv = data["layers"][0]
+        assert conv["activation_bytes"] == 32 * 32 * 16 * batch * size
+        assert conv["param_bytes"] == (3 * 3 * 3 * 16 + 16) * size
+        t = data["totals"]
+        assert t["peak_activation_bytes"] == (32 * 32 * 3 + 2 * 32 * 32 * 16) * batch * size
+        assert t["peak_layer"] == "bn1"
+        assert t["train_flops"] == batch * (4 * 3 * 3 * 3 * 16 * 32 * 32 + 6 * 4096 * 10)
+
+
+def test_every_analysing_command_takes_batch_and_dtype():
+    for args in (["analyze", "resnet18"], ["compare", "he2015-a", "he2015-b"],
+                 ["diff", "he2015-a", "he2015-b"], ["check", "resnet18", "--max-params", "1G"],
+                 ["scale", "mobilenet_v1", "--width", "0.5"], ["sweep", "mobilenet_v1", "--width", "0.5"],
+                 ["replace", "he2015-a", "--stage", "3", "--top", "1"]):
+        code, out, err = run(*args, "--batch", "4", "--dtype", "bf16", "-f", "json")
+        assert code == 0, (args, err)
+
+
+def test_check_memory_budgets_with_si_and_binary_units():
+    peak = (32 * 32 * 3 + 2 * 32 * 32 * 16) * 8 * 4  # 1,146,880 bytes at batch 8
+    ok = run("check", SMALL, "--batch", "8", "--max-peak-memory", f"{peak}B")
+    over = run("check", SMALL, "--batch", "8", "--max-peak-memory", f"{peak - 1}")
+    assert (ok[0], over[0]) == (0, 1)
+    # 1.09375 MiB = 1,146,880 bytes exactly; 1.14688 MB = 1,146,880 bytes
+    assert run("check", SMALL, "--batch", "8", "--max-peak-memory", "1.09375MiB")[0] == 0
+    assert run("check", SMALL, "--batch", "8", "--max-peak-memory", "1.14688MB")[0] == 0
+    assert run("check", SMALL, "--batch", "8", "--max-peak-memory", "1.14687MB")[0] == 1
+    assert run("check", SMALL, "--max-param-bytes", "2GiB", "--max-train-flops", "10G")[0] == 0
+    code, out, _ = run("check", SMALL, "--max-train-flops", "1K", "-f", "json")
+    assert code == 1 and json.loads(out)["limits"][0]["metric"] == "train_flops"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--batch", "0"], "0 is not a batch size"),
+    (["--batch", "x"], "'x' is not a valid integer"),
+    (["--dtype", "fp64x"], "'fp64x' is not one of 'fp32', 'fp16', 'bf16', 'int8'"),
+    (["--device", "h200"], "no device 'h200'"),
+])
+def test_memory_options_refuse_bad_values(args, message):
+    code, _, err = run("analyze", SMALL, *args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_check_refuses_a_bad_byte_amount():
+    code, _, err = run("check", SMALL, "--max-peak-memory", "2 gigs")
+    assert code == 2 and "is not an amount of bytes" in err and "KiB" in err
+
+
+@pytest.mark.parametrize("text,message", [
+    ("name: x\nsource: y\npeak_flops: {fp32: 1.0e+12, fp16: 1.0e+12, bf16: 1.0e+12, int8: 1.0e+12}\n",
+     "lacks bandwidth"),
+    ("name: x\nsource: y\npeak_flops: {fp32: 1.0e+12, fp16: 1.0e+12, bf16: 1.0e+12, int8: 1.0e+12}\n"
+     "bandwidth: -5\n", "bandwidth must be a positive number, not -5"),
+    ("name: x\nsource: y\npeak_flops: {fp32: 1.0e+12}\nbandwidth: 1.0e+9\n",
+     "peak_flops needs exactly fp32, fp16, bf16, int8"),
+    ("[1, 2]\n", "must be a mapping"),
+])
+def test_device_files_are_checked(tmp_path, text, message):
+    path = tmp_path / "dev.yaml"
+    path.write_text(text)
+    code, _, err = run("analyze", SMALL, "--device", str(path))
+    assert code == 2 and message in err
+
+
+def test_roofline_is_the_larger_of_compute_and_memory_time(tmp_path):
+    """By hand, on a device of 1 TFLOP/s and 1 GB/s: conv1 does 2·3·3·3·16·32·32 FLOPs
+    (884,736 → 0.88 µs) and moves (448 params + 3,072 inputs + 16,384 outputs) · 4 bytes
+    (79,616 → 79.6 µs): memory bound."""
+    path = tmp_path / "dev.yaml"
+    path.write_text("name: toy\nsource: made up\npeak_flops: {fp32: 1e12, fp16: 1e12, bf16: 1e12, "
+                    "int8: 1e12}\nbandwidth: 1e9\n")
+    code, out, err = run("analyze", SMALL, "--device", str(path), "-f", "json")
+    assert code == 0, err
+    conv = json.loads(out)["layers"][0]
+    assert conv["bound"] == "memory"
+    assert conv["roofline_s"] == pytest.approx((448 + 3072 + 16384) * 4 / 1e9, rel=1e-12)
+    code, table, _ = run("analyze", SMALL, "--device", "nvidia-h100-sxm")
+    assert code == 0 and "roofline" in table and "lower bound" in table
+
+
+def test_memory_columns_use_binary_units():
+    code, out, err = run("analyze", SMALL, "--batch", "8", "--columns", "memory", "-f", "markdown")
+    assert code == 0, err
+    assert "| live bytes |" in out and "1.09 MiB" in out  # 1,146,880 bytes = 1.09375 MiB

@@ -194,7 +194,7 @@ def test_check_core_stores_metric_keys_and_names_no_flags():
     with pytest.raises(CnnCostError) as info:
         check(e, {})
     assert "--" not in info.value.message + info.value.hint
-    assert info.value.cli_hint == "give " + "/".join(f"--max-{m.key}" for m in BUDGETS) + ", or --baseline"
+    assert info.value.cli_hint == "give " + "/".join(m.flag for m in BUDGETS) + ", or --baseline"
 
 
 def test_check_usage_errors():

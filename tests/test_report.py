@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clihelp import run
-from cnncost.metrics import COLUMNS, METRICS
+from cnncost.metrics import MEMORY_KEYS, COLUMNS, METRICS
 from cnncost.report import (RENDERERS, Column, Format, Kind, Report, Share, Table, Verbatim, exact,
                             humanize, render_csv, render_markdown, render_table, safe_cell,
                             to_json)
@@ -154,11 +154,15 @@ def test_json_output_does_not_import_rich():
 def test_the_metric_table_drives_every_format():
     keys = [m.key for m in METRICS]
     data = json.loads(run("analyze", "he2015-a", "--format", "json")[1])
-    assert list(data["totals"]) == [*keys, "conv_layers"]
+    assert list(data["totals"]) == [*(m.total_name for m in METRICS), "conv_layers",
+                                    "peak_layer", "intensity"]
     layer = list(data["layers"][0])
-    assert layer[layer.index("output") + 1:] == [*keys, "rf", "jump"]
+    assert layer[layer.index("output") + 1:] == [*keys, "intensity", "rf", "jump"]
     header = run("analyze", "he2015-a", "--format", "csv")[1].splitlines()[0].split(",")
-    assert header[header.index("out_c") + 1:] == [*keys, "rf", "jump"]
+    costs = [k for k in keys if k not in MEMORY_KEYS]  # memory metrics: with --columns memory
+    assert header[header.index("out_c") + 1:] == [*costs, "rf", "jump"]
+    header = run("analyze", "he2015-a", "--format", "csv", "--columns", "memory")[1]
+    assert header.splitlines()[0].split(",")[-len(keys) - 3:] == [*keys, "rf", "jump", "intensity"]
     md = run("analyze", "he2015-a", "--format", "markdown")[1].splitlines()[2]
     assert md == "| # | name | layer | output | " + " | ".join(m.label for m in COLUMNS) + " | share |"
     table = run("analyze", "he2015-a")[1]
