@@ -49,6 +49,22 @@ def budget_options(f: Callable[..., Any]) -> Callable[..., Any]:
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 
+def count_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--count TOOL: one more total, reproducing exactly what another tool reports."""
+    return click.option("--count", "count_tool", default=None, metavar="TOOL",
+                        help="Also report what TOOL would count (torchvision, flopcounter, "
+                             "fvcore, ptflops, ptflops-aten, thop, torchinfo, torchscan, "
+                             "deepspeed): docs/counting.md.")(f)
+
+
+def counted(net: Any, tool: str | None) -> Any:
+    """The tool's Count of the network, or None without --count."""
+    if tool is None:
+        return None
+    from .counting import count
+    return count(net, tool)
+
+
 def memory_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--batch and --dtype, shared by every command that analyses (notation §12)."""
     f = click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True,
@@ -66,8 +82,15 @@ def _positive_batch(ctx: click.Context, param: Any, value: int) -> int:
     return value
 
 
+def _remember(ctx: click.Context, param: Any, value: Any) -> None:
+    ctx.meta[f"cnncost.{param.name}"] = value
+
+
 def spec_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--input and --padding, shared by every command that reads specs."""
+    """--input, --padding and --allow-unsupported, shared by every command that reads specs."""
+    f = click.option("--allow-unsupported", is_flag=True, expose_value=False, callback=_remember,
+                     help="An imported model (.onnx): cost what has a rule and list the "
+                          "nodes that have none, instead of refusing it.")(f)
     f = click.option("--padding", type=click.Choice(["same", "he2015", "tf"]), default=None,
                      help="Padding policy (overrides the spec's own; default same).")(f)
     f = click.option("--input", "-i", "input_shape", default=None, metavar="HxWxC",
@@ -125,14 +148,27 @@ def _overrides(input_shape: str | None, padding: str | None) -> tuple[Any, Any]:
             Padding(padding) if padding else None)
 
 
+def load_spec(ref: str, shape: Any = None, overrides: Any = None) -> Any:
+    """resolve.load with what the command line says: the input shape (an ONNX model
+    with a dynamic input needs it) and --allow-unsupported."""
+    from .resolve import load
+    ctx = click.get_current_context(silent=True)
+    allow = bool(ctx and ctx.meta.get("cnncost.allow_unsupported"))
+    return load(ref, overrides, input_shape=shape, allow_unsupported=allow)
+
+
 def network_cost(ref: str, input_shape: str | None, padding: str | None,
                  variant: str | None = None, batch: int = 1, dtype: str = "fp32") -> Any:
     """Resolve a SPEC argument and analyse it."""
     from .costs import analyze
-    from .resolve import load, one_network
+    from .resolve import one_network
     shape, pad = _overrides(input_shape, padding)
-    net = one_network(load(ref), variant)
-    return analyze(net.graph(shape, pad), batch, dtype)
+    net = one_network(load_spec(ref, shape), variant)
+    cost = analyze(net.graph(shape, pad), batch, dtype)
+    if cost.graph.uncosted:
+        click.echo("note: not costed (no rule for them): " + ", ".join(cost.graph.uncosted),
+                   err=True)
+    return cost
 
 
 class Group(click.Group):
@@ -217,8 +253,10 @@ def main(debug: bool) -> None:
 @click.option("--device", default=None, metavar="NAME|FILE",
               help="A device (a preset or a device file) for the roofline: per layer the least "
                    "time it can take, and whether compute or memory bounds it.")
+@count_option
 def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
-            fmt: str, stages: bool, variant: str | None, columns: str, device: str | None) -> None:
+            fmt: str, stages: bool, variant: str | None, columns: str, device: str | None,
+            count_tool: str | None) -> None:
     """Per-layer output shape, params, MACs, complexity and share of the total;
     with --columns memory, the memory and training cost (docs/memory.md).
 
@@ -229,14 +267,19 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
       cnncost analyze resnet50 --stages --format markdown
       cnncost analyze resnet18 --batch 32 --dtype fp16 --columns memory
       cnncost analyze mobilenet_v2 --device nvidia-a100-sxm4-80gb --format json
+      cnncost analyze resnet50 --count fvcore
     """
     from .report import Format, render_analysis
+    if count_tool is not None:
+        from .counting import tool
+        tool(count_tool)  # an unknown tool is an error before any work
     net = network_cost(spec, input_shape, padding, variant, batch, dtype)
     dev = None
     if device is not None:
         from .memory import load_device
         dev = load_device(device)
-    emit(render_analysis(net, Format(fmt), stages, columns == "memory", dev))
+    emit(render_analysis(net, Format(fmt), stages, columns == "memory", dev,
+                         counted(net, count_tool)))
 
 
 @main.command()
@@ -264,11 +307,10 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
     Returns the costs and the position among them of the first variants file's
     baseline (when there is one)."""
     from .costs import analyze
-    from .resolve import load
     shape, pad = _overrides(input_shape, padding)
     nets, baseline = [], None
     for ref in refs:
-        doc = load(ref)
+        doc = load_spec(ref, shape)
         if doc.is_variants and baseline is None and doc.baseline is not None:
             baseline = len(nets) + list(doc.networks).index(doc.baseline)
         for key, spec in doc.networks.items():
@@ -286,8 +328,9 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
 @spec_options
 @memory_options
 @output_options
+@count_option
 def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
-            padding: str | None, batch: int, dtype: str, fmt: str) -> None:
+            padding: str | None, batch: int, dtype: str, fmt: str, count_tool: str | None) -> None:
     """Models side by side: each stage in the paper's notation, depth, params,
     MACs, Eq. (1) complexity and comp. (relative to the baseline) — He & Sun's Table 1.
 
@@ -301,7 +344,8 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
     from .report import Format, render_comparison
     nets, doc_baseline = network_costs(specs, input_shape, padding, batch, dtype)
     emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
-                           Format(fmt)))
+                           Format(fmt), [counted(n, count_tool) for n in nets]
+                           if count_tool else None))
 
 
 @main.command()
@@ -312,8 +356,9 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
 @output_options
 @click.option("--all", "show_all", is_flag=True, help="Also list the layers that did not change.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the two differ (as git diff --exit-code).")
+@count_option
 def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
-         fmt: str, show_all: bool, exit_code: bool) -> None:
+         fmt: str, show_all: bool, exit_code: bool, count_tool: str | None) -> None:
     """Layers removed (-), added (+) or changed (~) from A to B, aligned stage by
     stage, with Δparams, ΔMACs and ΔEq. (1) per layer, per stage and in total.
 
@@ -326,7 +371,8 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
     from .report import Format, render_diff
     result = diff_(network_cost(a, input_shape, padding, None, batch, dtype),
                    network_cost(b, input_shape, padding, None, batch, dtype))
-    emit(render_diff(result, Format(fmt), show_all))
+    counts = (counted(result.a, count_tool), counted(result.b, count_tool)) if count_tool else None
+    emit(render_diff(result, Format(fmt), show_all, counts))
     if exit_code and result.differs:
         raise SystemExit(Exit.FAILED)
 
@@ -340,8 +386,12 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
 @spec_options
 @memory_options
 @output_options
+@count_option
+@click.option("--max-count", default=None, metavar="N",
+              help="Largest allowed --count total (what that tool would report).")
 def check(spec: str, baseline: str | None, max_increase: str | None, input_shape: str | None,
-          padding: str | None, batch: int, dtype: str, fmt: str, **max_values: str | None) -> None:
+          padding: str | None, batch: int, dtype: str, fmt: str, count_tool: str | None,
+          max_count: str | None, **max_values: str | None) -> None:
     """Gate CI on a budget: exit 0 within it, 1 over it, 2 on bad input. The
     report says which limit failed, by how much, and which stages grew most.
 
@@ -362,7 +412,13 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
     pct = parse_percent(max_increase, "--max-increase") if max_increase is not None else None
     base = network_cost(baseline, input_shape, padding, None, batch, dtype) \
         if baseline is not None else None
-    result = check_(network_cost(spec, input_shape, padding, None, batch, dtype), limits, base, pct)
+    if max_count is not None and count_tool is None:
+        raise CnnCostError("--max-count needs --count TOOL", hint="e.g. --count fvcore --max-count 4.2G")
+    net = network_cost(spec, input_shape, padding, None, batch, dtype)
+    count = counted(net, count_tool)
+    if max_count is not None:
+        limits["count"] = parse_amount(max_count, "--max-count")
+    result = check_(net, limits, base, pct, count)
     emit(render_check(result, Format(fmt)))
     if not result.ok:
         raise SystemExit(Exit.FAILED)
@@ -386,12 +442,75 @@ def fmt(spec: str, variant: str | None) -> None:
     """
     from .model import Document
     from .printer import format_document
-    from .resolve import load, one_network
-    doc = load(spec)
+    from .resolve import one_network
+    doc = load_spec(spec)
     if variant or (doc.is_variants and len(doc.networks) == 1):
         net = one_network(doc, variant)
         doc = Document({net.name: net})
     emit(format_document(doc))
+
+
+@main.command(name="import")
+@click.argument("model")
+@click.option("--torch", "from_torch", is_flag=True,
+              help="MODEL is FILE.py:ClassName, a torch.nn.Module built with no arguments "
+                   "(PyTorch is an optional extra).")
+@click.option("--input", "-i", "input_shape", default=None, metavar="HxWxC",
+              help="Input shape: needed for --torch and for an ONNX model with a dynamic input.")
+@click.option("--allow-unsupported", is_flag=True,
+              help="Cost what has a rule and list the nodes that have none, instead of refusing.")
+def import_command(model: str, from_torch: bool, input_shape: str | None,
+                   allow_unsupported: bool) -> None:
+    """Print an ONNX model (or a PyTorch module) as a cnncost spec — the canonical
+    YAML or notation `cnncost fmt` prints — to read, edit, commit and scale.
+    Every command also reads a .onnx file directly (reading ONNX needs the onnx
+    extra: pip install 'cnncost[onnx]').
+
+    \b
+    Examples:
+      cnncost import model.onnx > model.yaml
+      cnncost import model.onnx --input 224x224x3 --allow-unsupported
+      cnncost import --torch models.py:Net --input 224x224x3
+    """
+    from .notation import parse_shape
+    from .printer import format_document
+    shape = parse_shape(input_shape, "--input") if input_shape is not None else None
+    if from_torch:
+        imported = _import_torch(model, shape, allow_unsupported)
+    else:
+        from .onnx_import import import_onnx
+        imported = import_onnx(model, shape, allow_unsupported=allow_unsupported)
+    if imported.uncosted:
+        click.echo("note: not costed (no rule for them): "
+                   + ", ".join(f"{u.op} {u.name}" for u in imported.uncosted), err=True)
+    emit(format_document(imported.document))
+
+
+def _import_torch(ref: str, shape: Any, allow_unsupported: bool) -> Any:
+    """FILE.py:ClassName → the module's class, built with no arguments, traced."""
+    import importlib.util
+    import runpy
+    path, _, cls = ref.rpartition(":")
+    if not path or not cls:
+        raise CnnCostError(f"--torch takes FILE.py:ClassName, not '{shorten(ref)}'",
+                           hint="e.g. cnncost import --torch models.py:Net --input 224x224x3")
+    if shape is None:
+        raise CnnCostError("importing a PyTorch module needs its input shape",
+                           hint="pass --input 224x224x3")
+    if importlib.util.find_spec("torch") is None:
+        raise CnnCostError("import --torch needs PyTorch, which is not installed",
+                           hint="pip install 'cnncost[torch]'")
+    try:
+        namespace = runpy.run_path(path)
+    except OSError as e:
+        raise CnnCostError(f"cannot read {path}: {e.strerror or e}") from None
+    if cls not in namespace:
+        from .errors import did_you_mean
+        raise CnnCostError(f"{path} defines no '{cls}'"
+                           + did_you_mean(cls, [k for k in namespace if k[:1].isupper()]),
+                           hint="name a torch.nn.Module class defined in the file")
+    from .torch_import import import_torch
+    return import_torch(namespace[cls](), shape, allow_unsupported=allow_unsupported)
 
 
 @main.command()
@@ -419,7 +538,7 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
     from .resolve import load, one_network
     from .torch_export import export_torch
     shape, pad = _overrides(input_shape, padding)
-    text = export_torch(one_network(load(spec), variant).graph(shape, pad))
+    text = export_torch(one_network(load_spec(spec, shape), variant).graph(shape, pad))
     if output is not None:
         write_file(output, text, "the module")
     else:
@@ -539,7 +658,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
         raise CnnCostError(f"--top {top}: give how many candidates to show (0 shows all)",
                            hint="e.g. --top 10")
     shape, pad = _overrides(input_shape, padding)
-    net_spec = one_network(load(spec))
+    net_spec = one_network(load_spec(spec, shape))
     net = analyze(net_spec.graph(shape, pad), batch, dtype)
     tol = parse_percent(tolerance, "--tolerance") / 100
     widths_ = _int_list(widths, "--widths", "64,128,256") if widths is not None else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import enum
 import re
+from typing import Any
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -299,6 +300,7 @@ class CheckResult:
     baseline: NetworkCost | None
     limits: tuple[Limit, ...]
     growth: tuple[StageGrowth, ...]  # stages, largest growth (or share) first
+    count: Any = None  # --count TOOL: what that tool would report (cnncost.counting.Count)
 
     @property
     def ok(self) -> bool:
@@ -306,12 +308,16 @@ class CheckResult:
 
 
 def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | None = None,
-          max_increase: float | None = None) -> CheckResult:
+          max_increase: float | None = None, count: Any = None) -> CheckResult:
     """Absolute limits per metric (max_values: metrics.BUDGETS key → largest allowed),
-    and/or an allowed % increase over a baseline for each metrics.BASELINE metric."""
+    and/or an allowed % increase over a baseline for each metrics.BASELINE metric.
+    With a tool's `count` (cnncost.counting), max_values["count"] limits its total."""
     totals = net.totals
     limits = [Limit(m.key, totals[m.total_name], max_values[m.key]) for m in BUDGETS
               if m.key in max_values]
+    if "count" in max_values:
+        assert count is not None, "a count limit needs the tool's count"
+        limits.append(Limit("count", count.total, max_values["count"]))
     if baseline is not None:
         from fractions import Fraction
         pct = max_increase if max_increase is not None else 0.0
@@ -334,7 +340,7 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
     else:
         growth = sorted((StageGrowth(s.name, 0, s.totals.complexity) for s in net.stages),
                         key=lambda g: g.after, reverse=True)
-    return CheckResult(net, baseline, tuple(limits), tuple(growth))
+    return CheckResult(net, baseline, tuple(limits), tuple(growth), count)
 
 
 # ---------------------------------------------------------------------------

@@ -66,6 +66,7 @@ class Graph:
     padding: Padding = Padding.SAME
     name: str = ""
     input_span: Span | None = field(default=None, compare=False)
+    uncosted: tuple[str, ...] = ()  # imported nodes left uncosted (--allow-unsupported)
 
     @property
     def output(self) -> int:
@@ -86,6 +87,7 @@ class NetworkSpec:
     input_span: Span | None = field(default=None, compare=False)
     reference: tuple[tuple[str, str], ...] = ()  # published figures: (key, value as written)
     input_in_text: bool = False  # written as Input(...) in the spec text itself
+    uncosted: tuple[str, ...] = ()  # imported nodes cnncost could not cost ("Op name")
 
     @property
     def stage_labels(self) -> list[str]:
@@ -99,8 +101,12 @@ class NetworkSpec:
             raise CnnCostError(f"the spec says Input({self.input.h},{self.input.w},{self.input.c}) "
                                f"but the input given is {input}", self.input_span,
                                hint="drop one of them")
-        return lower_stages(self.stages, input or self.input, padding or self.padding, self.name,
-                            self.input_span)
+        graph = lower_stages(self.stages, input or self.input, padding or self.padding, self.name,
+                             self.input_span)
+        if self.uncosted:
+            from dataclasses import replace
+            graph = replace(graph, uncosted=self.uncosted)
+        return graph
 
 
 @dataclass(frozen=True, slots=True)

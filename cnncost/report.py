@@ -435,8 +435,25 @@ _KEYS = tuple(m.key for m in METRICS)
 _metric_values = attrgetter(*_KEYS)  # a row's metrics, in METRICS order
 
 
-def totals_dict(t: Totals) -> dict[str, int]:
-    return {**t.values, "conv_layers": t.conv_layers}
+def totals_dict(t: Totals, count: Any = None) -> dict[str, Any]:
+    out: dict[str, Any] = {**t.values, "conv_layers": t.conv_layers}
+    if count is not None:  # --count TOOL (notation §13)
+        out["count"] = count_dict(count)
+    return out
+
+
+def count_dict(count: Any) -> dict[str, Any]:
+    """{"tool", "value"}, and the layers the tool cannot count (by position) when any."""
+    out: dict[str, Any] = {"tool": count.tool, "value": count.total}
+    if count.uncounted:
+        out["uncounted"] = [{"layer": i + 1, "why": w} for i, w in zip(count.uncounted, count.why)]
+    return out
+
+
+def count_caption(count: Any) -> str:
+    from .counting import describe
+    gaps = f" ({len(count.uncounted)} layers it cannot count)" if count.uncounted else ""
+    return f"{count.tool} would report {count.total:,}{gaps} — {describe(count.tool)}"
 
 
 def stage_dict(s: StageCost) -> dict[str, Any]:
@@ -463,20 +480,25 @@ def _roofline(r: LayerCost, batch: int, device: Any, dtype: str) -> tuple[float,
     return roofline(2 * r.macs * batch, r.bytes_moved, device, dtype)
 
 
-def analysis_dict(net: NetworkCost, device: Any = None) -> dict[str, Any]:
+def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None) -> dict[str, Any]:
     from .memory import intensity
     t = net.totals
-    totals: dict[str, Any] = totals_dict(t)
+    totals: dict[str, Any] = totals_dict(t, count)
     peak = max(net.rows, key=lambda r: r.live_bytes)  # the first where the peak happens
     totals["peak_layer"] = peak.name
     totals["intensity"] = intensity(t.macs, net.batch, t.bytes_moved)
     layers = [layer_dict(r, net.batch, device, net.dtype) for r in net.rows]
+    if count is not None:
+        for d, value in zip(layers, count.values):
+            d["count"] = value  # None: the tool counts nothing of this layer
     out: dict[str, Any] = {"schema": JSON_SCHEMA_VERSION, "name": net.name,
                            "input": shape_list(net.input), "padding": net.padding,
                            "batch": net.batch, "dtype": net.dtype}
     if device is not None:
         out["device"] = {"name": device.name, "source": device.source}
         totals["roofline_s"] = sum(d["roofline_s"] for d in layers)
+    if net.graph.uncosted:  # an imported model's nodes without a rule (--allow-unsupported)
+        out["uncosted"] = list(net.graph.uncosted)
     out.update(totals=totals, stages=[stage_dict(s) for s in net.stages], layers=layers)
     return out
 
@@ -533,7 +555,7 @@ def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: i
 
 
 def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False,
-                    device: Any = None) -> Report:
+                    device: Any = None, count: Any = None) -> Report:
     """Per layer (stages separated by rules) or per stage; totals in the footer.
     `memory` shows the memory and training metrics instead of the costs."""
     from .memory import intensity
@@ -549,6 +571,10 @@ def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False
                     "at once)")
     if device is not None:
         caption += f" · roofline on {device.name}: a lower bound, not a prediction"
+    if net.graph.uncosted:
+        caption += " · NOT COSTED: " + ", ".join(net.graph.uncosted)
+    if count is not None:
+        caption += " · " + count_caption(count)
     title = net.name or None
     metrics = metric_columns(MEMORY, memory=True) if memory else METRIC_COLUMNS
     totals = {m.key: t[m.total_name] for m in METRICS}
@@ -560,24 +586,31 @@ def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False
     else:
         rows = net.rows
         columns = layer_columns(metrics, device is not None, share=not memory)
+        if count is not None:
+            columns = (*columns, Column(count.tool, Kind.COUNT, "count"))
         roof = [_roofline(r, net.batch, device, net.dtype) for r in rows] if device else []
         table = Table(columns, tuple(
             (r.index, r.name, r.kind, r.stage, layer_notation(r), r.output, *shape_list(r.output),
              *_metric_values(r), Share(r.complexity, whole), r.rf, r.jump,
-             intensity(r.macs, net.batch, r.bytes_moved), *(roof[i] if device else ()))
+             intensity(r.macs, net.batch, r.bytes_moved), *(roof[i] if device else ()),
+             *((count.values[i],) if count is not None else ()))
             for i, r in enumerate(rows)),
             title, caption, footer=_footer(columns, {
                 "name": "total", **totals, "share": Share(whole, whole),
-                **({"roofline_s": sum(x for x, _ in roof)} if device else {})}),
+                **({"roofline_s": sum(x for x, _ in roof)} if device else {}),
+                **({"count": count.total} if count is not None else {})}),
             breaks=frozenset(i for i in range(len(rows) - 1) if rows[i + 1].stage != rows[i].stage))
     return Report((table,),
-                  title=f"{net.name or 'network'} — input {net.input}, padding {net.padding}")
+                  title=f"{net.name or 'network'} — input {net.input}, padding {net.padding}",
+                  note=("**Not costed** (no rule for them; imported with --allow-unsupported): "
+                        + ", ".join(net.graph.uncosted)) if net.graph.uncosted else None)
 
 
 def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory: bool = False,
-                    device: Any = None) -> Any:
-    return render(Output(partial(analysis_report, net, stages, memory, device),
-                         partial(analysis_dict, net, device)), fmt)
+                    device: Any = None, count: Any = None) -> Any:
+    return render(Output(partial(analysis_report, net, stages and count is None, memory, device,
+                                 count),
+                         partial(analysis_dict, net, device, count)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -627,7 +660,7 @@ def render_layers(fmt: Format) -> Any:
 # compare: He & Sun's Table 1 regenerated
 
 
-def comparison_dict(cmp: Any) -> dict[str, Any]:
+def comparison_dict(cmp: Any, counts: Any = None) -> dict[str, Any]:
     ratios = ("complexity", *(m.key for m in BASELINE if m.key != "complexity"))  # comp. first
     return {
         "schema": JSON_SCHEMA_VERSION,
@@ -636,10 +669,10 @@ def comparison_dict(cmp: Any) -> dict[str, Any]:
             "name": r.name,
             "input": shape_list(r.net.input),
             "padding": r.net.padding,
-            "totals": totals_dict(r.totals),
+            "totals": totals_dict(r.totals, counts[i] if counts else None),
             "relative": {m: r.relative(m) for m in ratios},
             "stages": [{**stage_dict(s), "layers": paper_notation_of(s)} for s in r.net.stages],
-        } for r in cmp.rows],
+        } for i, r in enumerate(cmp.rows)],
     }
 
 
@@ -691,8 +724,17 @@ def comparison_report(cmp: Any) -> Report:
     return Report(tuple(tables), note=note)
 
 
-def render_comparison(cmp: Any, fmt: Format) -> Any:
-    return render(Output(partial(comparison_report, cmp), partial(comparison_dict, cmp)), fmt)
+def render_comparison(cmp: Any, fmt: Format, counts: Any = None) -> Any:
+    report = partial(comparison_report, cmp)
+    if counts:  # the counted totals as one more table
+        def report() -> Report:  # type: ignore[misc]
+            base = comparison_report(cmp)
+            table = Table((Column("model", key="model"), Column(counts[0].tool, Kind.COUNT, "count")),
+                          tuple((r.name, c.total) for r, c in zip(cmp.rows, counts)),
+                          title=f"what {counts[0].tool} would report (docs/counting.md)",
+                          formats=frozenset({Format.TABLE, Format.MARKDOWN}))
+            return base._replace(tables=(*base.tables, table))
+    return render(Output(report, partial(comparison_dict, cmp, counts)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -707,7 +749,7 @@ def _diff_layer(r: LayerCost | None) -> str:
     return layer_notation(r) if r is not None else ""
 
 
-def diff_dict(d: Any) -> dict[str, Any]:
+def diff_dict(d: Any, counts: Any = None) -> dict[str, Any]:
     def side(r: LayerCost | None) -> dict[str, Any] | None:
         if r is None:
             return None
@@ -721,8 +763,10 @@ def diff_dict(d: Any) -> dict[str, Any]:
                    for r in d.rows],
         "stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in _DELTAS}}
                    for s in d.stages],
-        "totals": {"a": totals_dict(d.a.totals), "b": totals_dict(d.b.totals),
-                   **{f"delta_{m}": d.total_delta(m) for m in _TOTAL_DELTAS}},
+        "totals": {"a": totals_dict(d.a.totals, counts[0] if counts else None),
+                   "b": totals_dict(d.b.totals, counts[1] if counts else None),
+                   **{f"delta_{m}": d.total_delta(m) for m in _TOTAL_DELTAS},
+                   **({"delta_count": counts[1].total - counts[0].total} if counts else {})},
     }
 
 
@@ -730,7 +774,7 @@ def _total_row(key: str, a: int, b: int) -> tuple:
     return key, a, b, b - a, f"{100 * (b - a) / a:+.1f}%" if a else "–"
 
 
-def diff_report(d: Any, show_all: bool = False) -> Report:
+def diff_report(d: Any, show_all: bool = False, counts: Any = None) -> Report:
     a, b = d.a.name or "A", d.b.name or "B"
     rows = tuple((r.change.value, r.change.name.lower(), r.stage, _diff_layer(r.a), _diff_layer(r.b),
                   r.a.output if r.a else "", r.b.output if r.b else "",
@@ -754,12 +798,15 @@ def diff_report(d: Any, show_all: bool = False) -> Report:
                     Column(b, Kind.COUNT, wrap=True), Column("Δ", Kind.SIGNED, wrap=True),
                     Column("Δ%", align="r", wrap=True)),
                    tuple(_total_row(m, getattr(ta, m), getattr(tb, m))
-                         for m in (*_DELTAS, "conv_layers")))
+                         for m in (*_DELTAS, "conv_layers"))
+                   + ((_total_row(f"count ({counts[0].tool})", counts[0].total, counts[1].total),)
+                      if counts else ()))
     return Report((layers, stages, totals), title=f"diff {a} → {b}: {summary}")
 
 
-def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
-    return render(Output(partial(diff_report, d, show_all), partial(diff_dict, d)), fmt)
+def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None) -> Any:
+    return render(Output(partial(diff_report, d, show_all, counts), partial(diff_dict, d, counts)),
+                  fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -769,7 +816,7 @@ def render_diff(d: Any, fmt: Format, show_all: bool = False) -> Any:
 def rule(c: Any, lim: Any) -> str:
     """How a limit was set, as the command line sets it: '--max-params' or 'A +2%'."""
     if lim.increase is None:
-        return Verbatim(BY_KEY[lim.metric].flag)
+        return Verbatim("--max-count" if lim.metric == "count" else BY_KEY[lim.metric].flag)
     return f"{c.baseline.name or 'baseline'} +{lim.increase:g}%"
 
 
@@ -782,7 +829,7 @@ def check_dict(c: Any) -> dict[str, Any]:
                     "rule": rule(c, lim), "ok": lim.ok, "margin": lim.margin} for lim in c.limits],
         "stages": [{"name": g.stage, "baseline_complexity": g.before, "complexity": g.after,
                     "delta_complexity": g.after - g.before} for g in c.growth],
-        "totals": totals_dict(c.net.totals),
+        "totals": totals_dict(c.net.totals, c.count),
     }
 
 

@@ -10,18 +10,28 @@ import re
 from pathlib import Path
 
 from .errors import CnnCostError, did_you_mean
-from .model import Document, NetworkSpec, Padding
+from .model import Document, NetworkSpec, Padding, Shape
 from .notation import parse
 from .yaml_spec import load_document
 from . import zoo
 
-SPEC_SUFFIXES = (".yaml", ".yml", ".cnn", ".txt", ".spec")
+SPEC_SUFFIXES = (".yaml", ".yml", ".cnn", ".txt", ".spec", ".onnx")
 MAX_FILE_BYTES = 4_000_000
 
 
-def load(ref: str, overrides: dict[str, float | int] | None = None) -> Document:
-    """A zoo name, a path to a YAML or notation file, or a literal spec.
-    `overrides` set the spec's YAML `vars:` (width, depth, …)."""
+def load(ref: str, overrides: dict[str, float | int] | None = None,
+         input_shape: Shape | None = None, allow_unsupported: bool = False) -> Document:
+    """A zoo name, a path to a YAML, notation or ONNX file, or a literal spec.
+    `overrides` set the spec's YAML `vars:` (width, depth, …). An ONNX model reads
+    its input from `input_shape` when its own is dynamic; `allow_unsupported` costs
+    what it can and lists the rest (cnncost.onnx_import)."""
+    if ref.lower().endswith(".onnx") and Path(ref).is_file():
+        if overrides:
+            raise CnnCostError(f"{ref} is an ONNX model, which has no variables to set",
+                               hint="import it (cnncost import) and declare `vars:` in the YAML")
+        from .onnx_import import import_onnx
+        imported = import_onnx(ref, input_shape, allow_unsupported=allow_unsupported)
+        return _with_uncosted(imported.document, imported.uncosted)
     if not ref.strip():
         return literal(ref)
     found = zoo.find(ref)
@@ -93,6 +103,15 @@ def load_file(path: Path, display: str | None = None,
         raise CnnCostError(f"{shown} is notation text, which has no variables to set",
                            hint="declare `vars:` (width, depth) in a YAML spec to scale it")
     return _notation_document(text, path.stem, shown)
+
+
+def _with_uncosted(doc: Document, uncosted: tuple) -> Document:  # type: ignore[type-arg]
+    """The document with its network's uncosted nodes recorded, for every report."""
+    if not uncosted:
+        return doc
+    from dataclasses import replace
+    notes = tuple(f"{u.op} {u.name}" for u in uncosted)
+    return replace(doc, networks={k: replace(n, uncosted=notes) for k, n in doc.networks.items()})
 
 
 def _renamed(net: NetworkSpec, name: str) -> NetworkSpec:

@@ -461,3 +461,73 @@ def test_memory_columns_use_binary_units():
     code, out, err = run("analyze", SMALL, "--batch", "8", "--columns", "memory", "-f", "markdown")
     assert code == 0, err
     assert "| live bytes |" in out and "1.09 MiB" in out  # 1,146,880 bytes = 1.09375 MiB
+
+
+# --- --count TOOL (notation §13) and importing models (.onnx, --torch) ---------------
+
+def test_count_adds_one_total_and_per_layer_values():
+    code, out, err = run("analyze", "resnet50", "--count", "torchvision", "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["totals"]["count"] == {"tool": "torchvision", "value": data["totals"]["macs"]}
+    assert [d["count"] for d in data["layers"]] == [d["macs"] for d in data["layers"]]
+    code, out, _ = run("analyze", "resnet50", "--count", "flopcounter", "-f", "json")
+    assert json.loads(out)["totals"]["count"]["value"] == 2 * 4_089_184_256  # notation §13
+    code, table, _ = run("analyze", "resnet18", "--count", "fvcore")
+    assert code == 0 and "fvcore would report" in table
+
+
+def test_count_on_compare_diff_and_check():
+    data = json.loads(run("compare", "resnet18", "resnet34", "--count", "torchvision", "-f", "json")[1])
+    assert all(v["totals"]["count"]["value"] == v["totals"]["macs"] for v in data["variants"])
+    d = json.loads(run("diff", "resnet18", "resnet34", "--count", "torchvision", "-f", "json")[1])
+    assert d["totals"]["delta_count"] == d["totals"]["delta_macs"]
+    macs = 4_089_184_256
+    assert run("check", "resnet50", "--count", "torchvision", "--max-count", str(macs))[0] == 0
+    assert run("check", "resnet50", "--count", "torchvision", "--max-count", str(macs - 1))[0] == 1
+    code, _, err = run("check", "resnet50", "--max-count", "4G")
+    assert code == 2 and "--max-count needs --count TOOL" in err
+
+
+def test_an_unknown_tool_is_named_with_the_close_one():
+    code, _, err = run("analyze", "resnet18", "--count", "fvcor")
+    assert code == 2 and "unknown tool 'fvcor' (did you mean 'fvcore'?)" in err
+    assert "torchinfo" in err  # the list
+
+
+def test_onnx_models_are_specs_and_import_prints_them(tmp_path):
+    pytest.importorskip("onnx")
+    torch = pytest.importorskip("torch")
+    from cnncost.notation import parse_spec
+    from cnncost.torch_export import export_torch
+    spec = "Input(16,16,3) -> 8F(3,3,b=0) -> relu -> res[ 8F(3,3) -> relu ] -> gap -> 10fc"
+    source = export_torch(parse_spec(spec))
+    ns: dict = {}
+    exec(source, ns)
+    path = tmp_path / "tiny.onnx"
+    torch.onnx.export(ns["Net"]().eval(), torch.zeros(1, 3, 16, 16), str(path), dynamo=False)
+    ours = json.loads(run("analyze", spec, "-f", "json")[1])["totals"]
+    for args in (["analyze", str(path)], ["check", str(path), "--max-params", "1M"]):
+        code, out, err = run(*args, "-f", "json")
+        assert code == 0, err
+    theirs = json.loads(run("analyze", str(path), "-f", "json")[1])["totals"]
+    assert (theirs["params"], theirs["macs"]) == (ours["params"], ours["macs"])
+    code, text, err = run("import", str(path))
+    assert code == 0, err
+    assert json.loads(run("analyze", text, "-f", "json")[1])["totals"]["macs"] == ours["macs"]
+    py = tmp_path / "tiny.py"
+    py.write_text(source)
+    code, text2, err = run("import", "--torch", f"{py}:Net", "--input", "16x16x3")
+    assert code == 0, err
+    assert json.loads(run("analyze", text2, "-f", "json")[1])["totals"]["params"] == ours["params"]
+
+
+def test_import_refuses_what_it_cannot_read(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    code, _, err = run("analyze", str(bad))
+    assert code == 2 and "Traceback" not in err
+    code, _, err = run("import", "--torch", "nocolon", "--input", "8x8x3")
+    assert code == 2 and "FILE.py:ClassName" in err
+    code, _, err = run("import", "--torch", f"{tmp_path}/x.py:Net")
+    assert code == 2 and "needs its input shape" in err

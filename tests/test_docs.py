@@ -107,6 +107,21 @@ def test_help_examples_run(name, line, tmp_path, monkeypatch):
         # examples that name the user's own files: run them on a real spec file
         for a in missing:
             (tmp_path / a).write_text((ROOT / "specs" / "he2015.yaml").read_text(encoding="utf-8"))
+    models = [a for a in args if a.endswith(".onnx") or a.endswith(".py:Net")]
+    if models:  # a model of the user's: a small one, exported here
+        torch = pytest.importorskip("torch")
+        pytest.importorskip("onnx")
+        from cnncost.notation import parse_spec
+        from cnncost.torch_export import export_torch
+        source = export_torch(parse_spec("Input(224,224,3) -> 8F(3,3,s=4) -> relu -> gap -> 10fc"))
+        for a in models:
+            if a.endswith(".py:Net"):
+                (tmp_path / a[:-4]).write_text(source)
+            else:
+                ns: dict = {}
+                exec(source, ns)
+                torch.onnx.export(ns["Net"]().eval(), torch.zeros(1, 3, 224, 224),
+                                  str(tmp_path / a), dynamo=False)
     monkeypatch.chdir(tmp_path)
     args = [str(ROOT / a) if (ROOT / a).exists() and a.endswith((".yaml", ".yml")) else a
             for a in args]
