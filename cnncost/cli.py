@@ -49,6 +49,14 @@ def budget_options(f: Callable[..., Any]) -> Callable[..., Any]:
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 
+def columns_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--columns: which metrics the tables show (JSON always has them all)."""
+    return click.option("--columns", type=click.Choice(["default", "memory"]), default="default",
+                        show_default=True,
+                        help="Which metrics the table, markdown and CSV show: the costs, or "
+                             "memory and training (binary units); JSON has all.")(f)
+
+
 def count_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--count TOOL: one more total, reproducing exactly what another tool reports."""
     return click.option("--count", "count_tool", default=None, metavar="TOOL",
@@ -247,9 +255,7 @@ def main(debug: bool) -> None:
 @output_options
 @click.option("--stages", "-s", is_flag=True, help="One row per stage instead of per layer.")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
-@click.option("--columns", type=click.Choice(["default", "memory"]), default="default",
-              show_default=True, help="Which metrics the table and markdown show: the costs, or "
-                                      "memory and training (binary units); CSV and JSON have all.")
+@columns_option
 @click.option("--device", default=None, metavar="NAME|FILE",
               help="A device (a preset or a device file) for the roofline: per layer the least "
                    "time it can take, and whether compute or memory bounds it.")
@@ -329,8 +335,10 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
 @memory_options
 @output_options
 @count_option
+@columns_option
 def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
-            padding: str | None, batch: int, dtype: str, fmt: str, count_tool: str | None) -> None:
+            padding: str | None, batch: int, dtype: str, fmt: str, count_tool: str | None,
+            columns: str) -> None:
     """Models side by side: each stage in the paper's notation, depth, params,
     MACs, Eq. (1) complexity and comp. (relative to the baseline) — He & Sun's Table 1.
 
@@ -345,7 +353,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
     nets, doc_baseline = network_costs(specs, input_shape, padding, batch, dtype)
     emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
                            Format(fmt), [counted(n, count_tool) for n in nets]
-                           if count_tool else None))
+                           if count_tool else None, columns == "memory"))
 
 
 @main.command()
@@ -357,8 +365,9 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
 @click.option("--all", "show_all", is_flag=True, help="Also list the layers that did not change.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the two differ (as git diff --exit-code).")
 @count_option
+@columns_option
 def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
-         fmt: str, show_all: bool, exit_code: bool, count_tool: str | None) -> None:
+         fmt: str, show_all: bool, exit_code: bool, count_tool: str | None, columns: str) -> None:
     """Layers removed (-), added (+) or changed (~) from A to B, aligned stage by
     stage, with Δparams, ΔMACs and ΔEq. (1) per layer, per stage and in total.
 
@@ -372,7 +381,7 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
     result = diff_(network_cost(a, input_shape, padding, None, batch, dtype),
                    network_cost(b, input_shape, padding, None, batch, dtype))
     counts = (counted(result.a, count_tool), counted(result.b, count_tool)) if count_tool else None
-    emit(render_diff(result, Format(fmt), show_all, counts))
+    emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory"))
     if exit_code and result.differs:
         raise SystemExit(Exit.FAILED)
 

@@ -690,14 +690,17 @@ def _pick(t: Table, cols: Sequence[int], labels: Sequence[str] = (), **kw: Any) 
                  formats=frozenset({Format.TABLE}), **kw)
 
 
-def comparison_report(cmp: Any) -> Report:
+def comparison_report(cmp: Any, memory: bool = False) -> Report:
     """One table for CSV and markdown; the terminal gets two, so the paper's columns
     keep their width on 80 columns: Table 1 itself, then Eq. (1) per stage."""
+    from .metrics import MEMORY
+    shown = MEMORY if memory else COLUMNS
     stages, costed = cmp.varying_stages, cmp.costed_stages  # each computed once: they look at every row
     columns = (Column("model", key="model", fold=True),
                *(Column(f"stage {s}", key=f"layers_stage_{s}", wrap=True, fold=True) for s in stages),
                Column("depth", Kind.EXACT, "depth", fold=True),
-               *(Column(m.label, Kind.COUNT, m.key, fold=True) for m in COLUMNS),
+               *(Column(m.label, Kind.BYTES if m.unit == "bytes" else Kind.COUNT, m.key, fold=True)
+                 for m in shown),
                Column("comp.", Kind.RATIO, "relative_complexity", fold=True),
                *(Column(f"Eq.(1) {s}", Kind.COUNT, f"complexity_stage_{s}", fold=True)
                  for s in costed))
@@ -706,7 +709,7 @@ def comparison_report(cmp: Any) -> Report:
         notes = r.stage_notation()
         by_stage = {s.name: s.totals.complexity for s in r.net.stages}
         rows.append((r.name, *(notes.get(s, "") for s in stages), r.totals.conv_layers,
-                     *(r.totals[m.key] for m in COLUMNS), r.relative("complexity"),
+                     *(r.totals[m.key] for m in shown), r.relative("complexity"),
                      *(by_stage.get(s) for s in costed)))  # None: a stage this model lacks
     full = Table(columns, tuple(rows), formats=frozenset({Format.CSV, Format.MARKDOWN}))
     varying = set(stages)
@@ -715,7 +718,7 @@ def comparison_report(cmp: Any) -> Report:
             + (f"; {plural(len(shared), 'stage').split(' ', 1)[1]} {', '.join(shared)} "
                f"{'is' if len(shared) == 1 else 'are'} the same in every model" if shared else ""))
     n = len(stages)
-    split = 1 + n + 2 + len(COLUMNS)  # model, stages, depth, the metrics, comp.
+    split = 1 + n + 2 + len(shown)  # model, stages, depth, the metrics, comp.
     tables = [full, _pick(full, [0, *range(1 + n, split), *range(1, 1 + n)], caption=note)]
     if costed:
         tables.append(_pick(full, [0, *range(split, len(columns))],
@@ -724,11 +727,11 @@ def comparison_report(cmp: Any) -> Report:
     return Report(tuple(tables), note=note)
 
 
-def render_comparison(cmp: Any, fmt: Format, counts: Any = None) -> Any:
-    report = partial(comparison_report, cmp)
+def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = False) -> Any:
+    report = partial(comparison_report, cmp, memory)
     if counts:  # the counted totals as one more table
         def report() -> Report:  # type: ignore[misc]
-            base = comparison_report(cmp)
+            base = comparison_report(cmp, memory)
             table = Table((Column("model", key="model"), Column(counts[0].tool, Kind.COUNT, "count")),
                           tuple((r.name, c.total) for r, c in zip(cmp.rows, counts)),
                           title=f"what {counts[0].tool} would report (docs/counting.md)",
@@ -771,14 +774,24 @@ def diff_dict(d: Any, counts: Any = None) -> dict[str, Any]:
 
 
 def _total_row(key: str, a: int, b: int) -> tuple:
-    return key, a, b, b - a, f"{100 * (b - a) / a:+.1f}%" if a else "–"
+    pct = f"{100 * (b - a) / a:+.1f}%" if a else "–"
+    m = BY_KEY.get(key)
+    if m is not None and m.unit == "bytes":  # in binary units (the table and markdown only)
+        delta = ("+" if b > a else "-" if b < a else "") + humanize_bytes(abs(b - a))
+        return key, humanize_bytes(a), humanize_bytes(b), delta if b != a else "0", pct
+    return key, a, b, b - a, pct
 
 
-def diff_report(d: Any, show_all: bool = False, counts: Any = None) -> Report:
+def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool = False) -> Report:
+    """The changed layers, the stages and the totals; `memory` shows the memory and
+    training metrics (metrics.MEMORY) instead of the costs."""
+    from .metrics import MEMORY
+    shown = MEMORY if memory else COLUMNS
+    deltas = tuple(m.key for m in shown)
     a, b = d.a.name or "A", d.b.name or "B"
     rows = tuple((r.change.value, r.change.name.lower(), r.stage, _diff_layer(r.a), _diff_layer(r.b),
                   r.a.output if r.a else "", r.b.output if r.b else "",
-                  *(r.delta(m) for m in _DELTAS))
+                  *(r.delta(m) for m in deltas))
                  for r in d.rows if show_all or r.change.value != "=")
     summary = "no differences" if not d.differs else \
         f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
@@ -786,27 +799,28 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None) -> Report:
         (Column(""), Column(None, key="change"), Column("stage", key="stage"),
          Column(a, Kind.CODE, "a"), Column(b, Kind.CODE, "b"),
          Column("output A", Kind.SHAPE, "output_a"), Column("output B", Kind.SHAPE, "output_b"),
-         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in COLUMNS)),
+         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in shown)),
         rows, title=f"{a} → {b}: {summary}",
         # with no rows, markdown's heading says so; the terminal keeps the title
         formats=EVERYWHERE if rows else frozenset({Format.TABLE, Format.CSV}))
     stages = Table((Column("stage", wrap=True),
-                    *(Column(f"Δ{m.label}", Kind.SIGNED, wrap=True) for m in COLUMNS)),
-                   tuple((s, *(d.stage_delta(s, m) for m in _DELTAS)) for s in d.stages))
+                    *(Column(f"Δ{m.label}", Kind.SIGNED, wrap=True) for m in shown)),
+                   tuple((s, *(d.stage_delta(s, m) for m in deltas)) for s in d.stages))
     ta, tb = d.a.totals, d.b.totals
     totals = Table((Column("total", wrap=True), Column(a, Kind.COUNT, wrap=True),
                     Column(b, Kind.COUNT, wrap=True), Column("Δ", Kind.SIGNED, wrap=True),
                     Column("Δ%", align="r", wrap=True)),
                    tuple(_total_row(m, getattr(ta, m), getattr(tb, m))
-                         for m in (*_DELTAS, "conv_layers"))
+                         for m in (*deltas, "conv_layers"))
                    + ((_total_row(f"count ({counts[0].tool})", counts[0].total, counts[1].total),)
                       if counts else ()))
     return Report((layers, stages, totals), title=f"diff {a} → {b}: {summary}")
 
 
-def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None) -> Any:
-    return render(Output(partial(diff_report, d, show_all, counts), partial(diff_dict, d, counts)),
-                  fmt)
+def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
+                memory: bool = False) -> Any:
+    return render(Output(partial(diff_report, d, show_all, counts, memory),
+                         partial(diff_dict, d, counts)), fmt)
 
 
 # ---------------------------------------------------------------------------

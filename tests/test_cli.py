@@ -531,3 +531,15 @@ def test_import_refuses_what_it_cannot_read(tmp_path):
     assert code == 2 and "FILE.py:ClassName" in err
     code, _, err = run("import", "--torch", f"{tmp_path}/x.py:Net")
     assert code == 2 and "needs its input shape" in err
+
+
+def test_diff_and_compare_show_the_memory_metrics_on_request():
+    code, out, err = run("diff", "resnet18", "resnet34", "--columns", "memory", "-f", "markdown")
+    assert code == 0, err
+    assert "Δlive bytes" in out and "Δsaved bytes" in out and "MiB" in out
+    code, out, err = run("compare", "resnet18", "resnet34", "--columns", "memory", "--dtype",
+                         "fp16", "-f", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    params = {"resnet18": 11_689_512, "resnet34": 21_797_672}  # torchvision's num_params
+    assert {r["model"]: int(r["param_bytes"]) for r in rows} == {k: 2 * v for k, v in params.items()}
