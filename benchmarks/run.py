@@ -6,6 +6,8 @@
    10k and 100k layers (written out, not repeated, so parsing is measured too).
 3. Candidates per second of `replace`'s vectorised evaluation.
 4. If PyTorch with fvcore or ptflops is installed: the same ResNet-50 count by them.
+5. With PyTorch: the roofline lower bound checked against every convolution of
+   ResNet-50 and MobileNetV2 timed on this CPU (benchmarks/roofline.py).
 
 Run: .venv/bin/python benchmarks/run.py [--quick]
 """
@@ -160,6 +162,18 @@ def frameworks() -> None:
             print(f"| {name} | failed: {out.stderr.strip().splitlines()[-1][:60]} | | |")
 
 
+def roofline() -> None:
+    """benchmarks/roofline.py: the roofline is a lower bound on this CPU (needs torch)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("\n## Roofline\n\nPyTorch is not installed; skipped.")
+        return
+    print()
+    args = [PY, str(ROOT / "benchmarks" / "roofline.py")] + (["--quick"] if "--quick" in sys.argv else [])
+    subprocess.run(args, check=False)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"# cnncost benchmarks — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
@@ -167,6 +181,7 @@ def main() -> None:
     scale()
     candidates()
     frameworks()
+    roofline()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ _EXPORTS = {
     "diff": ("comparison", "diff"),  # two NetworkCosts → removed/added/changed layers
     "check": ("comparison", "check"),  # budgets → CheckResult
     "CnnCostError": ("errors", "CnnCostError"),  # the one error type for bad input
+    "from_torch": ("torch_import", "from_torch"),  # a torch.nn.Module → Document (torch extra)
+    "load_onnx": ("onnx_import", "load_onnx"),  # an ONNX model → Document (onnx extra)
 }
 
 __all__ = list(_EXPORTS)
