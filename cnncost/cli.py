@@ -120,7 +120,11 @@ def emit(value: Any) -> None:
             sys.stdout.write(value)
         else:
             from rich.console import Console
-            Console(highlight=False, markup=False).print(value)  # user text is never markup
+            console = Console(highlight=False, markup=False)  # user text is never markup
+            if not console.is_terminal:  # a log or a file: wider, rather than cut a value
+                console = Console(highlight=False, markup=False, width=_whole_width(value,
+                                                                                    console.width))
+            console.print(value)
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
@@ -128,6 +132,13 @@ def emit(value: Any) -> None:
         _silence_stdout()  # so the flush at exit does not fail a second time
         raise CnnCostError(f"cannot write the output: {e.strerror or e}",
                            hint="check where stdout goes (a full disk, a closed file)") from None
+
+
+def _whole_width(value: Any, width: int) -> int:
+    """The width to print a table at so that no value is cut: the given one when the
+    table fits it (text columns may wrap), else the table's natural width."""
+    parts = getattr(value, "renderables", [value])  # a Group of tables, or one
+    return max([width, *(getattr(p, "whole_width", 0) for p in parts)])
 
 
 def _silence_stdout() -> None:

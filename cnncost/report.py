@@ -400,8 +400,24 @@ def _rich_table(t: Table) -> Any:
                          justify="right" if _align(c, terminal=True) == "r" else "left",
                          no_wrap=not c.wrap, overflow="fold" if c.fold else "ellipsis",
                          min_width=c.min_width)
-    for n, r in enumerate(t.rows):
-        table.add_row(*(_terminal_cell(r[i], c) for i, c in cols), end_section=n in t.breaks)
+    texts = [[_terminal_cell(r[i], c) for i, c in cols] for r in t.rows]
+    for n, cells in enumerate(texts):
+        table.add_row(*cells, end_section=n in t.breaks)
+    # The width below which rich would have to cut a value: every cell of a column
+    # that does not wrap whole, the longest word of one that does (cli.emit prints a
+    # log or a file at least this wide).
+    from rich.cells import cell_len
+    need = 0
+    for k, (i, c) in enumerate(cols):
+        column = [c.label or "", *(row[k] for row in texts)]
+        if t.footer is not None:
+            column.append(_terminal_cell(t.footer[i], c))
+        if c.fold:  # rich breaks even a word of it: nothing is cut
+            need += 3
+            continue
+        words = column if not c.wrap else [w for text in column for w in text.split()]
+        need += max(map(cell_len, words or [""]), default=0) + 3
+    table.whole_width = need  # type: ignore[attr-defined]
     return table
 
 

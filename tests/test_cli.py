@@ -543,3 +543,20 @@ def test_diff_and_compare_show_the_memory_metrics_on_request():
     rows = list(csv.DictReader(io.StringIO(out)))
     params = {"resnet18": 11_689_512, "resnet34": 21_797_672}  # torchvision's num_params
     assert {r["model"]: int(r["param_bytes"]) for r in rows} == {k: 2 * v for k, v in params.items()}
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+@pytest.mark.parametrize("args", [
+    ["analyze", "shufflenet_v2_x1_0"], ["analyze", "resnet50", "--stages"],
+    ["diff", "resnet50", "resnet50_v1"], ["compare", "he2015"],
+    ["check", "resnet50", "--max-params", "1M"], ["zoo"],
+    ["analyze", "resnet18", "--columns", "memory", "--batch", "8"],
+])
+def test_a_log_or_a_file_never_gets_a_cut_value(args, columns):
+    """Output that is not a terminal prints wider rather than cut a number, a name or a
+    shape with '…' (a CI log is 80 columns)."""
+    from click.testing import CliRunner
+    result = CliRunner(env={"COLUMNS": columns, "NO_COLOR": "1", "TERM": "dumb"}).invoke(
+        main, args, catch_exceptions=False)
+    assert result.exit_code in (0, 1)
+    assert "…" not in result.stdout
