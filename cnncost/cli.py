@@ -167,13 +167,65 @@ def _overrides(input_shape: str | None, padding: str | None) -> tuple[Any, Any]:
             Padding(padding) if padding else None)
 
 
+STDIN = "-"  # a SPEC of `-`: the spec text (notation or YAML) on standard input
+
+
 def load_spec(ref: str, shape: Any = None, overrides: Any = None) -> Any:
     """resolve.load with what the command line says: the input shape (an ONNX model
-    with a dynamic input needs it) and --allow-unsupported."""
-    from .resolve import load
+    with a dynamic input needs it) and --allow-unsupported. `-` reads the spec
+    text from standard input (once: `diff - -` compares it with itself)."""
+    from .resolve import load, load_text
+    if ref == STDIN:
+        return load_text(_stdin_text(), "<stdin>", "stdin", overrides)
     ctx = click.get_current_context(silent=True)
     allow = bool(ctx and ctx.meta.get("cnncost.allow_unsupported"))
     return load(ref, overrides, input_shape=shape, allow_unsupported=allow)
+
+
+def _stdin_text() -> str:
+    """The whole of standard input as text, read on first use and kept."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.find_root().meta if ctx is not None else {}
+    if "cnncost.stdin" in meta:
+        return str(meta["cnncost.stdin"])
+    stream = sys.stdin
+    if stream is None:
+        raise CnnCostError("SPEC is '-' but there is no standard input (it is closed)",
+                           hint="pipe the spec in, e.g. cat model.yaml | cnncost analyze -")
+    try:
+        if stream.isatty():
+            raise CnnCostError("SPEC is '-' (read the spec from standard input), which is a "
+                               "terminal", hint="pipe the spec in, e.g. "
+                                                "cat model.yaml | cnncost analyze -")
+    except (AttributeError, ValueError):
+        pass
+    from .resolve import MAX_FILE_BYTES
+    buffer = getattr(stream, "buffer", None)
+    try:
+        data = buffer.read(MAX_FILE_BYTES + 1) if buffer is not None else \
+            stream.read(MAX_FILE_BYTES + 1).encode("utf-8")
+    except OSError as e:
+        raise CnnCostError(f"cannot read standard input: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise CnnCostError(f"standard input is not UTF-8 text (byte {e.start})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CnnCostError(f"standard input is larger than {MAX_FILE_BYTES // 1_000_000} MB",
+                           hint="a spec is text; use repetition (×k) to keep it short")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CnnCostError(f"standard input is not UTF-8 text (byte {e.start})",
+                           hint="a spec is UTF-8 text: YAML or the arrow notation") from None
+    if not text.strip():
+        raise CnnCostError("SPEC is '-' but standard input is empty",
+                           hint="pipe the spec in, e.g. cat model.yaml | cnncost analyze -")
+    meta["cnncost.stdin"] = text
+    return text
+
+
+def _load(ref: str, overrides: Any = None) -> Any:
+    """load_spec as search.scaled calls it: (ref, overrides)."""
+    return load_spec(ref, None, overrides)
 
 
 def network_cost(ref: str, input_shape: str | None, padding: str | None,
@@ -255,7 +307,8 @@ def main(debug: bool) -> None:
     complexity and receptive fields, from the papers' notation.
 
     SPEC is a built-in name (see `cnncost zoo`), a spec file (.yaml or notation
-    text), or the notation itself in quotes.
+    text), the notation itself in quotes, or `-`: the spec text on standard input
+    (YAML when its first line that is not a comment is `key:`, else notation).
     """
 
 
@@ -332,7 +385,8 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
             baseline = len(nets) + list(doc.networks).index(doc.baseline)
         for key, spec in doc.networks.items():
             from dataclasses import replace
-            named = spec if spec.name else replace(spec, name=_short(ref))
+            named = spec if spec.name else replace(spec, name=_short(ref) if ref != STDIN
+                                                   else "stdin")
             nets.append(analyze(named.graph(shape, pad), batch, dtype))
     return nets, baseline
 
@@ -717,7 +771,6 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
       cnncost scale efficientnet_b0 --phi 1
     """
     from .report import Format, render_analysis
-    from .resolve import load
     from .search import compound, scaled
     for value, what, example in ((width, "--width", "0.5"), (depth, "--depth", "1.2"),
                                  (resolution, "--resolution", "160"), (alpha, "--alpha", "1.2"),
@@ -729,9 +782,9 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
         if width is not None or depth is not None or resolution is not None:
             raise CnnCostError("--phi sets width, depth and resolution; give it alone")
         w, d, r = compound(phi, alpha, beta, gamma)
-        base = scaled(load, spec, variant=variant)
+        base = scaled(_load, spec, variant=variant)
         width, depth, resolution = w, d, round(base.input.h * r)
-    emit(render_analysis(scaled(load, spec, width, depth, resolution, variant, batch, dtype),
+    emit(render_analysis(scaled(_load, spec, width, depth, resolution, variant, batch, dtype),
                          Format(fmt), stages))
 
 
@@ -756,7 +809,6 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
     """
     from .comparison import parse_amount
     from .report import Format, render_sweep
-    from .resolve import load
     from .search import MAX_WIDTH, largest_width, scaled
     if target_macs is not None and widths is not None:
         raise CnnCostError("--target-macs finds the width itself; --width is for the grid",
@@ -764,10 +816,10 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
     ws = _float_list(widths if widths is not None else "0.25,0.5,0.75,1.0", "--width",
                      "0.25,0.5,0.75,1.0")
     rs = (_int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None
-          else (scaled(load, spec, variant=variant).input.h,))
+          else (scaled(_load, spec, variant=variant).input.h,))
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
-        found = [(r, *largest_width(lambda w, r=r: scaled(load, spec, w, None, r, variant, batch,
+        found = [(r, *largest_width(lambda w, r=r: scaled(_load, spec, w, None, r, variant, batch,
                                                           dtype), budget))
                  for r in rs]
         emit(render_sweep(None, found, budget, Format(fmt)))
@@ -776,7 +828,7 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
             click.echo(f"note: at resolution {', '.join(capped)} the budget allows width "
                        f"{MAX_WIDTH:.2f}, where the search stops; wider was not tried", err=True)
         return
-    cells = [[scaled(load, spec, w, None, r, variant, batch, dtype) for r in rs]
+    cells = [[scaled(_load, spec, w, None, r, variant, batch, dtype) for r in rs]
              for w in with_progress(ws, len(ws) * len(rs))]
     emit(render_sweep((ws, rs, cells), None, None, Format(fmt)))
 

@@ -61,7 +61,70 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
     if overrides:
         raise CnnCostError("a spec written inline has no variables to set",
                            hint="declare `vars:` (width, depth) in a YAML spec to scale it")
+    if BARE_WORD.fullmatch(ref.strip()):
+        return _bare_word(ref.strip())
     return literal(ref)
+
+
+# One word with no arrows, brackets or spaces: a zoo name or a one-layer spec (`relu`).
+BARE_WORD = re.compile(r"[\w.\-]+")
+
+
+def _bare_word(word: str) -> Document:
+    """A one-layer spec, or — when the word is no layer either — a misspelled zoo
+    name: one error naming the closest built-in spec (or layer)."""
+    try:
+        return literal(word)
+    except CnnCostError as e:
+        if not e.message.startswith("unknown layer"):
+            raise  # a layer written wrong (`64F` without its parenthesis): its own message
+        close = did_you_mean(word, zoo_entry_names()) or did_you_mean(word, _layer_words())
+        raise CnnCostError(f"no built-in spec or layer '{word}'" + close,
+                           hint="`cnncost zoo` lists the built-in specs, `cnncost layers` "
+                                "the layers") from None
+
+
+def zoo_entry_names() -> list[str]:
+    """Every name the zoo answers to: its files, and each variant of a variants
+    file (he2015-a, regnet_y_400mf). Reads the variants files, so only for errors."""
+    out = []
+    for name in zoo.names():
+        path = zoo.HERE / f"{name}.yaml"
+        out.append(name)
+        if re.search(r"^variants:", path.read_text(encoding="utf-8"), re.M):
+            doc = load_file(path, display=f"<zoo:{name}>")
+            out.extend(zoo.entry_name(name, key) for key in doc.networks)
+    return out
+
+
+def _layer_words() -> list[str]:
+    from .notation import LAYERS
+    return list(LAYERS)
+
+
+def looks_like_yaml(text: str) -> bool:
+    """Whether spec text is YAML rather than notation: its first line that is not
+    blank or a `#` comment starts with `key:` (or is `---`). Notation never does."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return bool(YAML_START.match(stripped))
+    return False
+
+
+YAML_START = re.compile(r"(?:---|[A-Za-z_][\w.\-]*\s*:(?:\s|$))")
+
+
+def load_text(text: str, display: str = "<text>", name: str = "",
+              overrides: dict[str, float | int] | None = None) -> Document:
+    """Spec text — YAML or notation (looks_like_yaml) — as a Document; `display`
+    names it in error messages (`<stdin>`), `name` names a notation network."""
+    if looks_like_yaml(text):
+        return load_document(text, display, overrides)
+    if overrides:
+        raise CnnCostError(f"{display} is notation text, which has no variables to set",
+                           hint="declare `vars:` (width, depth) in a YAML spec to scale it")
+    return _notation_document(text, name, display)
 
 
 def literal(text: str, name: str = "") -> Document:
