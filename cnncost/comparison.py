@@ -5,8 +5,10 @@ Pure functions: NetworkCost in, plain frozen values out; report.py renders them.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import enum
+import hashlib
 import re
 from typing import Any
 from dataclasses import dataclass
@@ -147,14 +149,28 @@ class Change(str, enum.Enum):
 @dataclass(frozen=True, slots=True)
 class DiffRow:
     change: Change
-    stage: str
+    stage: str  # B's stage of the layer (A's for a removed one)
     a: LayerCost | None
     b: LayerCost | None
+    why: str = ""  # a changed layer: what differs, e.g. "filters 64 → 128, output 8x8x64 → 8x8x128"
 
     def delta(self, metric: str) -> int:
         va = getattr(self.a, metric) if self.a is not None else 0
         vb = getattr(self.b, metric) if self.b is not None else 0
         return vb - va
+
+
+STAGES_NOTE = ("no stage rollup: the two networks label their stages differently "
+               "(a renamed stage is not a change; the layers are aligned by structure)")
+
+
+def comparable_stages(a: list[str], b: list[str]) -> bool:
+    """Stage rollups (and check's growth by label) need the same stage labels: one
+    side's labels in order, with whole stages that only the other side has allowed
+    (he2015-j adds a stage 4 to A's 1, 2, 3, head)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    it = iter(long)
+    return all(name in it for name in short) and bool(set(a) & set(b))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,22 +184,28 @@ class Diff:
         return any(r.change is not Change.SAME for r in self.rows)
 
     @property
+    def same_stages(self) -> bool:
+        """Do both sides label their stages alike (comparable_stages)? Otherwise
+        there is no stage rollup (`stages` is empty)."""
+        return comparable_stages([s.name for s in self.a.stages], [s.name for s in self.b.stages])
+
+    @property
     def stages(self) -> list[str]:
-        names: dict[str, None] = {}
-        for r in self.rows:
-            names.setdefault(r.stage, None)
-        return list(names)
+        """The stage labels to roll up: B's order, with A-only stages after the stage
+        they follow in A; [] when the two sides label their stages differently."""
+        if not self.same_stages:
+            return []
+        return _merged_stages([s.name for s in self.a.stages], [s.name for s in self.b.stages])
 
     def stage_delta(self, stage: str, metric: str) -> int:
-        return sum(r.delta(metric) for r in self.rows if r.stage == stage)
+        """B's stage total minus A's stage total (0 for a side without that stage)."""
+        vb = sum(getattr(r, metric) for r in self.b.rows if r.stage == stage)
+        va = sum(getattr(r, metric) for r in self.a.rows if r.stage == stage)
+        return vb - va
 
     def total_delta(self, metric: str) -> int:
         """A metric key, or conv_layers."""
         return getattr(self.b.totals, metric) - getattr(self.a.totals, metric)
-
-
-def _signature(r: LayerCost) -> str:
-    return format_layer(r.layer)
 
 
 _compared = attrgetter("output", *COMPARED)  # equal for a layer that did not change
@@ -198,28 +220,149 @@ def _merged_stages(a: list[str], b: list[str]) -> list[str]:
     return order
 
 
-def diff(a: NetworkCost, b: NetworkCost) -> Diff:
-    """Align layers stage by stage with a longest-common-subsequence over their
-    notation; equal notation with a different output or metric (metrics.COMPARED)
-    is 'changed'."""
-    rows: list[DiffRow] = []
-    for stage in _merged_stages([s.name for s in a.stages], [s.name for s in b.stages]):
-        ra = [r for r in a.rows if r.stage == stage]
-        rb = [r for r in b.rows if r.stage == stage]
-        sm = difflib.SequenceMatcher(None, [_signature(r) for r in ra],
-                                     [_signature(r) for r in rb], autojunk=False)
-        for op, i1, i2, j1, j2 in sm.get_opcodes():
-            if op == "equal":
-                for x, y in zip(ra[i1:i2], rb[j1:j2]):
-                    same = _compared(x) == _compared(y)
-                    rows.append(DiffRow(Change.SAME if same else Change.CHANGED, stage, x, y))
+def _input_shapes(net: NetworkCost, r: LayerCost) -> tuple:
+    """The shapes a layer reads; a merge's sorted, so branch order never shows."""
+    shapes = [net.input if j == 0 else net.rows[j - 1].output for j in r.inputs]
+    return tuple(shapes) if len(shapes) < 2 else tuple(sorted(shapes, key=str))
+
+
+def _signature(net: NetworkCost, r: LayerCost) -> str:
+    """What aligns a layer with its counterpart: its canonical notation and the
+    shapes it reads (a changed input shows). Names and stage labels play no part."""
+    return format_layer(r.layer) + " @ " + " + ".join(map(str, _input_shapes(net, r)))
+
+
+def structural_order(net: NetworkCost) -> list[LayerCost]:
+    """The layers in a canonical topological order: depth first from the outputs,
+    each layer after its inputs, and a merge's inputs visited in the order of their
+    structure (a hash of the whole subgraph that feeds them: signatures, not names),
+    so that `concat[ a | b ]` and `concat[ b | a ]` list the same layers alike."""
+    rows = net.rows
+    n = len(rows)
+    digest: list[str] = []
+    for r in rows:  # rows are in topological order: every input's digest is known
+        ins = sorted("in" if j == 0 else digest[j - 1] for j in r.inputs)
+        digest.append(hashlib.sha1("\n".join([_signature(net, r), *ins]).encode()).hexdigest())
+    read = {j for r in rows for j in r.inputs}
+    sinks = [i for i in range(n) if i + 1 not in read]
+    done = [False] * n
+    order: list[LayerCost] = []
+    for sink in sinks:
+        stack = [(sink, False)]
+        while stack:  # iterative post-order: deep networks do not reach Python's recursion limit
+            i, expanded = stack.pop()
+            if done[i]:
                 continue
-            xs, ys = ra[i1:i2], rb[j1:j2]
-            paired = min(len(xs), len(ys)) if op == "replace" else 0
-            for x, y in zip(xs[:paired], ys[:paired]):
-                rows.append(DiffRow(Change.CHANGED, stage, x, y))
-            rows.extend(DiffRow(Change.REMOVED, stage, x, None) for x in xs[paired:])
-            rows.extend(DiffRow(Change.ADDED, stage, None, y) for y in ys[paired:])
+            if expanded:
+                done[i] = True
+                order.append(rows[i])
+                continue
+            stack.append((i, True))
+            ins = sorted({j - 1 for j in rows[i].inputs if j and not done[j - 1]},
+                         key=lambda k: digest[k], reverse=True)
+            stack.extend((k, False) for k in ins)
+    return order
+
+
+_FIELD_NAMES = {"pad": "padding", "c_in": "declared input channels", "sh": "stride (height)",
+                "sw": "stride (width)", "ph": "padding (height)", "pw": "padding (width)"}
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "default"
+    if isinstance(v, enum.Enum):
+        return str(v.value)
+    return str(v)
+
+
+def _shape_change(what: str, x: Any, y: Any) -> str:
+    if (x.h, x.w) == (y.h, y.w):
+        return f"{what} channels {x.c} → {y.c}"
+    return f"{what} {x} → {y}"
+
+
+def why(a: NetworkCost, x: LayerCost, b: NetworkCost, y: LayerCost) -> str:
+    """What differs between two aligned layers, most telling first: the layer itself
+    (its kind, or each option: "filters 64 → 128", "kernel 3x3 → 2x2"), what it reads
+    ("input channels 64 → 128"), what it writes ("output 56x56x64 → 28x28x64"), else
+    the costs that differ."""
+    parts: list[str] = []
+    la, lb = x.layer, y.layer
+    if type(la) is not type(lb):
+        parts.append(f"{format_layer(la)} → {format_layer(lb)}")
+    elif la != lb:
+        fields = [f.name for f in dataclasses.fields(la) if getattr(la, f.name) != getattr(lb, f.name)]
+        if "kh" in fields or "kw" in fields:
+            parts.append(f"kernel {la.kh}x{la.kw} → {lb.kh}x{lb.kw}")  # type: ignore[attr-defined]
+        for f in fields:
+            if f not in ("kh", "kw"):
+                parts.append(f"{_FIELD_NAMES.get(f, f)} {_value(getattr(la, f))} → "
+                             f"{_value(getattr(lb, f))}")
+    ia, ib = _input_shapes(a, x), _input_shapes(b, y)
+    if ia != ib:
+        if len(ia) != len(ib):
+            parts.append(f"inputs {len(ia)} → {len(ib)}")
+        elif len(ia) == 1:
+            parts.append(_shape_change("input", ia[0], ib[0]))
+        else:
+            parts.append(f"inputs {' + '.join(map(str, ia))} → {' + '.join(map(str, ib))}")
+    if x.output != y.output:
+        parts.append(_shape_change("output", x.output, y.output))
+    if not parts:
+        parts = [f"{m} {getattr(x, m)} → {getattr(y, m)}" for m in COMPARED
+                 if getattr(x, m) != getattr(y, m)]
+        if x.train_only != y.train_only:
+            parts.append("training-only" if y.train_only else "no longer training-only")
+    return ", ".join(parts)
+
+
+def _pair(a: NetworkCost, b: NetworkCost, xs: list[LayerCost], ys: list[LayerCost],
+          rows: list[DiffRow]) -> None:
+    """A replaced run: aligned again by notation alone (a layer whose input changed
+    is 'changed', not removed and added), the rest paired in order; what is left over
+    is removed or added."""
+    sm = difflib.SequenceMatcher(None, [format_layer(r.layer) for r in xs],
+                                 [format_layer(r.layer) for r in ys], autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        px, py = xs[i1:i2], ys[j1:j2]
+        paired = len(px) if op == "equal" else min(len(px), len(py)) if op == "replace" else 0
+        for x, y in zip(px[:paired], py[:paired]):
+            _matched(a, b, x, y, rows)
+        rows.extend(DiffRow(Change.REMOVED, x.stage, x, None) for x in px[paired:])
+        rows.extend(DiffRow(Change.ADDED, y.stage, None, y) for y in py[paired:])
+
+
+def _matched(a: NetworkCost, b: NetworkCost, x: LayerCost, y: LayerCost,
+             rows: list[DiffRow]) -> None:
+    same = _compared(x) == _compared(y) and x.train_only == y.train_only \
+        and format_layer(x.layer) == format_layer(y.layer) \
+        and _input_shapes(a, x) == _input_shapes(b, y)
+    rows.append(DiffRow(Change.SAME, y.stage, x, y) if same else
+                DiffRow(Change.CHANGED, y.stage, x, y, why(a, x, b, y)))
+
+
+def diff(a: NetworkCost, b: NetworkCost) -> Diff:
+    """Align the two graphs by structure, never by labels.
+
+    Each side's layers are listed in structural_order (branches of a merge in the
+    order of their structure), and a longest-common-subsequence (difflib) over their
+    signatures — canonical notation plus input shapes — pairs them; a replaced run is
+    aligned again by notation alone. Layer names, stage labels and stage boundaries,
+    and the order of a merge's branches never make a difference: `concat[ a | b ]`
+    and `concat[ b | a ]` are the same (their output channels come in another order,
+    but the shapes and every cost agree). A paired layer whose notation, output or a
+    metric (metrics.COMPARED) differs is 'changed', with `why`."""
+    ra, rb = structural_order(a), structural_order(b)
+    sm = difflib.SequenceMatcher(None, [_signature(a, r) for r in ra],
+                                 [_signature(b, r) for r in rb], autojunk=False)
+    rows: list[DiffRow] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            for x, y in zip(ra[i1:i2], rb[j1:j2]):
+                _matched(a, b, x, y, rows)
+        else:
+            _pair(a, b, ra[i1:i2], rb[j1:j2], rows)
     return Diff(a, b, tuple(rows))
 
 
@@ -307,6 +450,30 @@ class CheckResult:
         return all(limit.ok for limit in self.limits)
 
 
+def stage_growth(net: NetworkCost, baseline: NetworkCost) -> list[StageGrowth]:
+    """Each of `net`'s stages: its Eq. (1) complexity in the baseline and now.
+
+    With the same stage labels on both sides (comparable_stages, as diff's stage
+    rollup), a stage is compared with the baseline's stage of that label (0 for a
+    stage the baseline lacks). Otherwise — a renamed stage, or other boundaries —
+    the growth goes by position in diff's structural alignment: a stage's baseline
+    value is that of the baseline layers aligned with its layers, and a removed layer
+    counts in the stage of the layer aligned before it (the first stage if none), so
+    a renamed stage never "grows"."""
+    if comparable_stages([s.name for s in baseline.stages], [s.name for s in net.stages]):
+        before = {s.name: s.totals.complexity for s in baseline.stages}
+        return [StageGrowth(s.name, before.get(s.name, 0), s.totals.complexity)
+                for s in net.stages]
+    aligned = {s.name: 0 for s in net.stages}
+    current = net.stages[0].name if net.stages else ""
+    for r in diff(baseline, net).rows:
+        if r.b is not None:
+            current = r.b.stage
+        if r.a is not None and current in aligned:
+            aligned[current] += r.a.complexity
+    return [StageGrowth(s.name, aligned[s.name], s.totals.complexity) for s in net.stages]
+
+
 def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | None = None,
           max_increase: float | None = None, count: Any = None) -> CheckResult:
     """Absolute limits per metric (max_values: metrics.BUDGETS key → largest allowed),
@@ -333,9 +500,7 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
                            cli_hint="give " + "/".join(m.flag for m in BUDGETS)
                                     + ", or --baseline")
     if baseline is not None:
-        before = {s.name: s.totals.complexity for s in baseline.stages}
-        growth = [StageGrowth(s.name, before.get(s.name, 0), s.totals.complexity)
-                  for s in net.stages]
+        growth = stage_growth(net, baseline)
         growth.sort(key=lambda g: g.after - g.before, reverse=True)
     else:
         growth = sorted((StageGrowth(s.name, 0, s.totals.complexity) for s in net.stages),

@@ -768,6 +768,11 @@ def _diff_layer(r: LayerCost | None) -> str:
     return layer_notation(r) if r is not None else ""
 
 
+def _stages_note() -> str:
+    from .comparison import STAGES_NOTE
+    return STAGES_NOTE
+
+
 def diff_dict(d: Any, counts: Any = None) -> dict[str, Any]:
     def side(r: LayerCost | None) -> dict[str, Any] | None:
         if r is None:
@@ -778,10 +783,12 @@ def diff_dict(d: Any, counts: Any = None) -> dict[str, Any]:
         "schema": JSON_SCHEMA_VERSION,
         "a": d.a.name, "b": d.b.name, "differs": d.differs,
         "layers": [{"change": r.change.name.lower(), "stage": r.stage, "a": side(r.a),
-                    "b": side(r.b), **{f"delta_{m}": r.delta(m) for m in _DELTAS}}
+                    "b": side(r.b), **{f"delta_{m}": r.delta(m) for m in _DELTAS},
+                    **({"why": r.why} if r.why else {})}
                    for r in d.rows],
-        "stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in _DELTAS}}
-                   for s in d.stages],
+        # no stage rollup when the two sides label their stages differently: a note says so
+        **({"stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in _DELTAS}}
+                       for s in d.stages]} if d.same_stages else {"note": _stages_note()}),
         "totals": {"a": totals_dict(d.a.totals, counts[0] if counts else None),
                    "b": totals_dict(d.b.totals, counts[1] if counts else None),
                    **{f"delta_{m}": d.total_delta(m) for m in _TOTAL_DELTAS},
@@ -807,7 +814,7 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
     a, b = d.a.name or "A", d.b.name or "B"
     rows = tuple((r.change.value, r.change.name.lower(), r.stage, _diff_layer(r.a), _diff_layer(r.b),
                   r.a.output if r.a else "", r.b.output if r.b else "",
-                  *(r.delta(m) for m in deltas))
+                  *(r.delta(m) for m in deltas), r.why)
                  for r in d.rows if show_all or r.change.value != "=")
     summary = "no differences" if not d.differs else \
         f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
@@ -815,13 +822,15 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
         (Column(""), Column(None, key="change"), Column("stage", key="stage"),
          Column(a, Kind.CODE, "a"), Column(b, Kind.CODE, "b"),
          Column("output A", Kind.SHAPE, "output_a"), Column("output B", Kind.SHAPE, "output_b"),
-         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in shown)),
+         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in shown),
+         Column("why", key="why", wrap=True)),
         rows, title=f"{a} → {b}: {summary}",
         # with no rows, markdown's heading says so; the terminal keeps the title
         formats=EVERYWHERE if rows else frozenset({Format.TABLE, Format.CSV}))
     stages = Table((Column("stage", wrap=True),
                     *(Column(f"Δ{m.label}", Kind.SIGNED, wrap=True) for m in shown)),
                    tuple((s, *(d.stage_delta(s, m) for m in deltas)) for s in d.stages))
+    note = None if d.same_stages else _stages_note()
     ta, tb = d.a.totals, d.b.totals
     totals = Table((Column("total", wrap=True), Column(a, Kind.COUNT, wrap=True),
                     Column(b, Kind.COUNT, wrap=True), Column("Δ", Kind.SIGNED, wrap=True),
@@ -829,8 +838,9 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
                    tuple(_total_row(m, getattr(ta, m), getattr(tb, m))
                          for m in (*deltas, "conv_layers"))
                    + ((_total_row(f"count ({counts[0].tool})", counts[0].total, counts[1].total),)
-                      if counts else ()))
-    return Report((layers, stages, totals), title=f"diff {a} → {b}: {summary}")
+                      if counts else ()), caption=note)
+    return Report((layers, stages, totals) if note is None else (layers, totals),
+                  title=f"diff {a} → {b}: {summary}", note=note)
 
 
 def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
