@@ -120,10 +120,12 @@ def emit(value: Any) -> None:
             sys.stdout.write(value)
         else:
             from rich.console import Console
-            console = Console(highlight=False, markup=False)  # user text is never markup
+            # user text is never markup; NO_COLOR: no style at all, bold included
+            plain = {"color_system": None} if no_color() else {}
+            console = Console(highlight=False, markup=False, **plain)
             if not console.is_terminal:  # a log or a file: wider, rather than cut a value
-                console = Console(highlight=False, markup=False, width=_whole_width(value,
-                                                                                    console.width))
+                console = Console(highlight=False, markup=False, **plain,
+                                  width=_whole_width(value, console.width))
             console.print(value)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -132,6 +134,45 @@ def emit(value: Any) -> None:
         _silence_stdout()  # so the flush at exit does not fail a second time
         raise CnnCostError(f"cannot write the output: {e.strerror or e}",
                            hint="check where stdout goes (a full disk, a closed file)") from None
+
+
+def no_color() -> bool:
+    """Whether NO_COLOR (no-color.org) is set: then the terminal table has no
+    styles (no bold) and no emoji — plain words instead (PLAIN_WORDS)."""
+    import os
+    return bool(os.environ.get("NO_COLOR"))
+
+
+# What NO_COLOR puts for the emoji of check's headline and zoo's published column.
+PLAIN_WORDS = (("✅ within budget", "within budget"), ("❌ over budget", "OVER BUDGET"),
+               ("✓ = ours agree", "yes = ours agree"), (" ✓", " yes"), (" ✗", " no"))
+
+
+def plain_words(report: Any) -> Any:
+    """A report (report.Report) with PLAIN_WORDS for its emoji: titles, captions
+    and text cells."""
+    def words(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value
+        for emoji, word in PLAIN_WORDS:
+            text = text.replace(emoji, word)
+        return value if text == value else type(value)(text)
+
+    tables = tuple(t._replace(title=words(t.title), caption=words(t.caption),
+                              rows=tuple(tuple(words(v) for v in row) for row in t.rows))
+                   for t in report.tables)
+    return report._replace(tables=tables, title=words(report.title), note=words(report.note))
+
+
+def _terminal_report(fmt: str, build: Callable[[], Any], render_: Callable[[], Any]) -> Any:
+    """render_() — or, for the terminal table under NO_COLOR, the report build()
+    makes in plain words. Markdown, CSV and JSON are documents, not the terminal:
+    they keep their emoji."""
+    if fmt != "table" or not no_color():
+        return render_()
+    from .report import render_table
+    return render_table(plain_words(build()))
 
 
 def _whole_width(value: Any, width: int) -> int:
@@ -309,6 +350,10 @@ def main(debug: bool) -> None:
     SPEC is a built-in name (see `cnncost zoo`), a spec file (.yaml or notation
     text), the notation itself in quotes, or `-`: the spec text on standard input
     (YAML when its first line that is not a comment is `key:`, else notation).
+
+    With NO_COLOR set, the terminal table has no styles (no bold) and plain words
+    for emoji (check's "within budget"/"OVER BUDGET", zoo's "yes"/"no"); markdown,
+    CSV and JSON are documents and stay as they are.
     """
 
 
@@ -493,7 +538,9 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
     if max_count is not None:
         limits["count"] = parse_amount(max_count, "--max-count")
     result = check_(net, limits, base, pct, count)
-    emit(render_check(result, Format(fmt)))
+    from .report import check_report
+    emit(_terminal_report(fmt, lambda: check_report(result),
+                          lambda: render_check(result, Format(fmt))))
     if not result.ok:
         raise SystemExit(Exit.FAILED)
 
@@ -647,7 +694,10 @@ def zoo_command(name: str | None, fmt: str | None) -> None:
                                hint="`cnncost zoo` lists them")
         emit(found[0].read_text(encoding="utf-8"))
         return
-    emit(render_zoo(zoo_entries(), Format(fmt or "table")))
+    from .report import zoo_report, zoo_rows
+    entries = zoo_entries()
+    emit(_terminal_report(fmt or "table", lambda: zoo_report(entries, zoo_rows(entries)),
+                          lambda: render_zoo(entries, Format(fmt or "table"))))
 
 
 def zoo_entries() -> list[tuple[str, Any, Any]]:

@@ -131,3 +131,44 @@ def test_a_file_named_like_a_word_is_still_read(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mynet").write_text(SMALL, encoding="utf-8")
     assert run("analyze", "mynet")[0] == 0
+
+
+# ---------------------------------------------------------------------------
+# 3. NO_COLOR: no bold and no emoji in the terminal table
+
+COLORED = {"COLUMNS": "100", "FORCE_COLOR": "1", "TERM": "xterm-256color"}
+NO_COLOR = {**COLORED, "NO_COLOR": "1"}
+
+
+def test_no_color_drops_bold_and_every_escape():
+    code, out, _ = run("check", "he2015-j", "--max-params", "75M", env=COLORED)
+    assert code == 1 and "\x1b[1m" in out  # the test can see bold when there is some
+    code, out, _ = run("check", "he2015-j", "--max-params", "75M", env=NO_COLOR)
+    assert code == 1 and "\x1b[" not in out
+    code, out, _ = run("analyze", "he2015-a", env=NO_COLOR)
+    assert code == 0 and "\x1b[" not in out
+
+
+def test_no_color_puts_plain_words_in_checks_headline():
+    code, out, _ = run("check", "he2015-j", "--max-params", "75M", env=NO_COLOR)
+    assert code == 1 and "he2015-j: OVER BUDGET (params)" in out
+    assert "❌" not in out and "✅" not in out
+    code, out, _ = run("check", "he2015-a", "--max-params", "1G", env=NO_COLOR)
+    assert code == 0 and "he2015-a: within budget" in out and "✅" not in out
+    code, out, _ = run("check", "he2015-a", "--max-params", "1G", env=COLORED)
+    assert "✅ within budget" in out
+
+
+def test_no_color_puts_yes_and_no_in_the_zoo_table():
+    code, out, _ = run("zoo", env=NO_COLOR)
+    assert code == 0 and "✓" not in out and "✗" not in out
+    assert " yes" in out and "yes = ours agree" in out
+    assert "✓" in run("zoo", env=COLORED)[1]
+
+
+def test_no_color_leaves_documents_their_emoji():
+    """Markdown (a PR comment, docs/zoo.md), CSV and JSON are documents, not the terminal."""
+    code, out, _ = run("check", "he2015-j", "--max-params", "75M", "--format", "markdown",
+                       env=NO_COLOR)
+    assert "❌ over budget" in out
+    assert "✓" in run("zoo", "--format", "markdown", env=NO_COLOR)[1]
