@@ -208,7 +208,13 @@ class Diff:
         return getattr(self.b.totals, metric) - getattr(self.a.totals, metric)
 
 
-_compared = attrgetter("output", *COMPARED)  # equal for a layer that did not change
+# What must be equal for a layer that did not change: its output and metrics.COMPARED,
+# less what a layer's row holds by its neighbours, not by itself: live_bytes (the
+# outputs alive while it runs depend on the schedule, e.g. the order of a merge's
+# branches) and train_saved_bytes (a storage autograd keeps counts once, at the first
+# layer that saves it: a relu before a conv takes the conv's). Their totals still show.
+_LAYER_METRICS = tuple(m for m in COMPARED if m not in ("live_bytes", "train_saved_bytes"))
+_compared = attrgetter("output", *_LAYER_METRICS)
 
 
 def _merged_stages(a: list[str], b: list[str]) -> list[str]:
@@ -310,7 +316,7 @@ def why(a: NetworkCost, x: LayerCost, b: NetworkCost, y: LayerCost) -> str:
     if x.output != y.output:
         parts.append(_shape_change("output", x.output, y.output))
     if not parts:
-        parts = [f"{m} {getattr(x, m)} → {getattr(y, m)}" for m in COMPARED
+        parts = [f"{m} {getattr(x, m)} → {getattr(y, m)}" for m in _LAYER_METRICS
                  if getattr(x, m) != getattr(y, m)]
         if x.train_only != y.train_only:
             parts.append("training-only" if y.train_only else "no longer training-only")

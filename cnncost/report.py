@@ -816,6 +816,7 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
                   r.a.output if r.a else "", r.b.output if r.b else "",
                   *(r.delta(m) for m in deltas), r.why)
                  for r in d.rows if show_all or r.change.value != "=")
+    note = None if d.same_stages else _stages_note()
     summary = "no differences" if not d.differs else \
         f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
     layers = Table(
@@ -824,13 +825,12 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
          Column("output A", Kind.SHAPE, "output_a"), Column("output B", Kind.SHAPE, "output_b"),
          *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in shown),
          Column("why", key="why", wrap=True)),
-        rows, title=f"{a} → {b}: {summary}",
+        rows, title=f"{a} → {b}: {summary}", caption=note,
         # with no rows, markdown's heading says so; the terminal keeps the title
         formats=EVERYWHERE if rows else frozenset({Format.TABLE, Format.CSV}))
     stages = Table((Column("stage", wrap=True),
                     *(Column(f"Δ{m.label}", Kind.SIGNED, wrap=True) for m in shown)),
                    tuple((s, *(d.stage_delta(s, m) for m in deltas)) for s in d.stages))
-    note = None if d.same_stages else _stages_note()
     ta, tb = d.a.totals, d.b.totals
     totals = Table((Column("total", wrap=True), Column(a, Kind.COUNT, wrap=True),
                     Column(b, Kind.COUNT, wrap=True), Column("Δ", Kind.SIGNED, wrap=True),
@@ -838,7 +838,7 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
                    tuple(_total_row(m, getattr(ta, m), getattr(tb, m))
                          for m in (*deltas, "conv_layers"))
                    + ((_total_row(f"count ({counts[0].tool})", counts[0].total, counts[1].total),)
-                      if counts else ()), caption=note)
+                      if counts else ()))
     return Report((layers, stages, totals) if note is None else (layers, totals),
                   title=f"diff {a} → {b}: {summary}", note=note)
 

@@ -176,7 +176,7 @@ def test_check_under_at_over(limit, code):
 def test_check_against_baseline():
     assert run("check", "he2015-e", "--baseline", "he2015-a", "--max-increase", "2%")[0] == 0
     code, out, _ = run("check", "he2015-j", "--baseline", "he2015-a", "--max-increase", "0%")
-    assert code == 1 and "over budget (params)" in out and "OVER by" in out
+    assert code == 1 and "over budget (params)" in out.lower() and "OVER by" in out
 
 
 def test_check_max_flops():
@@ -314,3 +314,117 @@ def test_compare_divides_by_the_files_baseline_even_when_names_repeat(tmp_path):
     code, out, _ = run("compare", str(path), "--format", "json")
     rel = [v["relative"]["complexity"] for v in json.loads(out)["variants"]]
     assert code == 0 and rel == [(8 * 27 * 64) / (16 * 27 * 64), 1.0]
+
+
+# --- diff by structure: labels, names, stage boundaries and branch order are no change
+
+def _net(spec: str):
+    doc = load(spec)
+    return analyze(doc.networks[next(iter(doc.networks))].graph())
+
+
+R20_BODY = ("16F(3,3,b=0) -> bn -> relu -> "
+            "[ add[ 16F(3,3,b=0) -> bn -> relu -> 16F(3,3,b=0) -> bn | id ] -> relu ]x3 -> "
+            "{down32} -> relu -> [ res[ 32F(3,3,b=0) -> bn -> relu -> 32F(3,3,b=0) -> bn ] -> relu ]x2"
+            " -> add[ 64F(3,3,s=2,b=0) -> bn -> relu -> 64F(3,3,b=0) -> bn | max-p(1,1,2) -> cpad(64) ]"
+            " -> relu -> [ res[ 64F(3,3,b=0) -> bn -> relu -> 64F(3,3,b=0) -> bn ] -> relu ]x2"
+            " -> gap -> 10fc")
+# the option A shortcut written first: branch order is no change either
+R20_PLAIN = "Input(32,32,3) -> " + R20_BODY.format(
+    down32="add[ max-p(1,1,2) -> cpad(32) | 32F(3,3,s=2,b=0) -> bn -> relu -> 32F(3,3,b=0) -> bn ]")
+R20_STAGES = """name: resnet-20
+input: 32x32x3
+stages:
+  stem: "16F(3,3,b=0) → bn → relu"
+  s1: "[ res[ 16F(3,3,b=0) → bn → relu → 16F(3,3,b=0) → bn ] → relu ]×3"
+  s2: "add[ 32F(3,3,s=2,b=0) → bn → relu → 32F(3,3,b=0) → bn | max-p(1,1,2) → cpad(32) ] → relu
+       → [ res[ 32F(3,3,b=0) → bn → relu → 32F(3,3,b=0) → bn ] → relu ]×2"
+  s3: "add[ 64F(3,3,s=2,b=0) → bn → relu → 64F(3,3,b=0) → bn | max-p(1,1,2) → cpad(64) ] → relu
+       → [ res[ 64F(3,3,b=0) → bn → relu → 64F(3,3,b=0) → bn ] → relu ]×2"
+  head: "gap → 10fc"
+"""
+
+
+def test_resnet20_plain_and_with_named_stages_are_the_same(tmp_path):
+    path = tmp_path / "r20.yaml"
+    path.write_text(R20_STAGES, encoding="utf-8")
+    code, out, _ = run("diff", R20_PLAIN, str(path), "--exit-code", "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and not data["differs"], [x for x in data["layers"] if x["change"] != "same"]
+    assert len(data["layers"]) == len(_net(R20_PLAIN).rows) == 72 and "stages" not in data and "stage rollup" in data["note"]
+    assert all(v == 0 for k, v in data["totals"].items() if k.startswith("delta_"))
+    code, out, _ = run("diff", R20_PLAIN, str(path), "--exit-code")
+    assert code == 0 and "no differences" in out and "no stage rollup" in out
+    code, out, _ = run("check", str(path), "--baseline", R20_PLAIN, "-f", "json")
+    stages = json.loads(out)["stages"]
+    assert code == 0 and [s["delta_complexity"] for s in stages] == [0] * 5
+    assert {s["name"] for s in stages} == {"stem", "s1", "s2", "s3", "head"}
+    assert stages[1]["baseline_complexity"] == stages[1]["complexity"] > 0
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Input(8,8,4) -> concat[ 8F(1,1) | 4F(3,3) -> relu ] -> 16F(3,3)",
+     "Input(8,8,4) -> concat[ 4F(3,3) -> relu | 8F(1,1) ] -> 16F(3,3)"),
+    ("Input(8,8,4) -> add[ 4F(3,3) -> bn | id ] -> relu", "Input(8,8,4) -> add[ id | 4F(3,3) -> bn ] -> relu"),
+    ("Input(8,8,4) -> concat[ concat[ 2F(1,1) | 3F(1,1) ] | 4F(3,3) -> relu ]",
+     "Input(8,8,4) -> concat[ 4F(3,3) -> relu | concat[ 3F(1,1) | 2F(1,1) ] ]"),
+])
+def test_branch_order_is_no_change(a, b):
+    """concat[ a | b ] and concat[ b | a ] order the output channels otherwise, but the
+    shapes and every cost agree: the same."""
+    assert not diff(_net(a), _net(b)).differs
+    assert run("diff", a, b, "--exit-code")[0] == 0
+
+
+def test_stage_boundaries_and_names_are_no_change(tmp_path):
+    one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    one.write_text('name: one\ninput: 8x8x3\nstages:\n  a: "8F(3,3) -> relu"\n'
+                   '  b: "8F(3,3) -> 2/2"\n  c: "gap -> 10fc"\n')
+    two.write_text('name: two\ninput: 8x8x3\nstages:\n  x: "8F(3,3)"\n'
+                   '  y: "relu -> 8F(3,3) -> 2/2 -> gap"\n  z: "10fc"\n')
+    d = diff(_net(str(one)), _net(str(two)))
+    assert not d.differs and d.stages == [] and not d.same_stages
+    assert run("diff", str(one), str(two), "--exit-code")[0] == 0
+    plain = "Input(8,8,3) -> 8F(3,3) -> relu -> 8F(3,3) -> 2/2 -> gap -> 10fc"
+    assert run("diff", plain, str(two), "--exit-code")[0] == 0
+
+
+def _changes(a: str, b: str):
+    d = diff(_net(a), _net(b))
+    return d, [(r.change.value, (r.a or r.b).layer.kind if (r.a or r.b) else None, r.why)
+               for r in d.rows if r.change.value != "="]
+
+
+def test_one_layer_inserted_is_one_added():
+    a = "Input(16,16,8) -> 8F(3,3) -> relu -> 16F(3,3) -> gap -> 10fc"
+    d, changes = _changes(a, a.replace("relu ->", "relu -> 8F(1,1) -> bn ->"))
+    assert [c[:2] for c in changes] == [("+", "conv"), ("+", "bn")]
+    assert run("diff", a, a.replace("relu ->", "relu -> bn ->"), "--exit-code")[0] == 1
+    # an inserted layer that widens what the next one reads: that one is changed, and says so
+    d, changes = _changes(a, a.replace("relu ->", "relu -> 32F(1,1) ->"))
+    assert changes == [("+", "conv", ""), ("~", "conv", "input channels 8 → 32")]
+
+
+def test_one_width_changed_says_why():
+    a = "Input(16,16,8) -> 64F(3,3) -> relu -> 16F(3,3) -> gap -> 10fc"
+    d, changes = _changes(a, a.replace("64F", "128F"))
+    assert changes == [("~", "conv", "filters 64 → 128, output channels 64 → 128"),
+                       ("~", "act", "input channels 64 → 128, output channels 64 → 128"),
+                       ("~", "conv", "input channels 64 → 128")]
+    code, out, _ = run("diff", a, a.replace("64F", "128F"), "-f", "json", "--exit-code")
+    data = json.loads(out)
+    assert code == 1 and data["layers"][0]["why"] == "filters 64 → 128, output channels 64 → 128"
+    assert [s["name"] for s in data["stages"]] == ["1", "head"]
+    _, changes = _changes(a, a.replace("16F(3,3)", "16F(3,3,s=2)"))
+    assert changes[0] == ("~", "conv", "stride 1 → 2, output 16x16x16 → 8x8x16")
+
+
+def test_one_branch_added():
+    a = "Input(8,8,4) -> concat[ 8F(1,1) | 4F(3,3) -> relu ] -> 16F(3,3)"
+    b = "Input(8,8,4) -> concat[ 8F(1,1) | 4F(3,3) -> relu | max-p(3,3,1,p=1) ] -> 16F(3,3)"
+    _, changes = _changes(a, b)
+    assert changes == [("+", "pool", ""),
+                       ("~", "concat", "inputs 2 → 3, output channels 12 → 16"),
+                       ("~", "conv", "input channels 12 → 16")]
+    b2 = "Input(8,8,4) -> concat[ max-p(3,3,1,p=1) | 4F(3,3) -> relu | 8F(1,1) ] -> 16F(3,3)"  # in another order
+    assert _changes(a, b2)[1] == changes
