@@ -752,7 +752,8 @@ def _positive(value: float | None, what: str, example: str) -> None:
 @click.option("--widths", default=None, help="Widths n to try (default: multiples of 8 up to twice the stage's).")
 @click.option("--top", default=0, help="Show only the best N candidates (default 0: all that match).")
 @click.option("--emit-variants", type=click.Path(dir_okay=False), default=None,
-              help="Write the top candidates as a variants YAML for `cnncost compare`.")
+              help="Write the top candidates as a variants YAML for `cnncost compare`; "
+                   "`-` writes it to standard output instead of the table.")
 @spec_options
 @memory_options
 @output_options
@@ -772,7 +773,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     import re
     from .comparison import parse_percent
     from .costs import analyze
-    from .report import Format, render_replace
+    from .report import Format, plural, render_replace
     from .resolve import load, one_network
     from .search import replace, variants_yaml
     m = re.fullmatch(r"\s*(\d{1,9})\s*(?:\.\.|-)\s*(\d{1,9})\s*", depth_range)
@@ -789,6 +790,11 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes", "1,2,3,5,7"),
                                      (int(m.group(1)), int(m.group(2))), widths_)
     shown = cands[:top] if top > 0 else cands
+    if emit_variants == STDIN:  # the variants are the output, to pipe on: `| cnncost compare -`
+        emit(variants_yaml(net_spec, net, info, shown))
+        click.echo(f"note: {plural(len(shown), 'candidate')} written to standard output as "
+                   "variants (the table is not shown)", err=True)
+        return
     if emit_variants is not None:
         write_file(emit_variants, variants_yaml(net_spec, net, info, shown), "the variants")
     emit(render_replace(net, info, shown, len(cands), evaluated, tol, Format(fmt)))

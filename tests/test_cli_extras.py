@@ -172,3 +172,22 @@ def test_no_color_leaves_documents_their_emoji():
                        env=NO_COLOR)
     assert "❌ over budget" in out
     assert "✓" in run("zoo", "--format", "markdown", env=NO_COLOR)[1]
+
+
+# ---------------------------------------------------------------------------
+# 4. --emit-variants -: the variants YAML on standard output
+
+
+def test_emit_variants_dash_writes_stdout_not_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("replace", "he2015-a", "--stage", "3", "--top", "2",
+                         "--emit-variants", "-")
+    assert code == 0, err
+    assert not (tmp_path / "-").exists()
+    assert "variants:" in out and "Eq. (1)" not in out  # the YAML, not the table
+    assert "2 candidates written to standard output" in err
+    run("replace", "he2015-a", "--stage", "3", "--top", "2", "--emit-variants", "v.yaml")
+    assert out == (tmp_path / "v.yaml").read_text(encoding="utf-8")
+    code, out, err = run("compare", "-", "--format", "json", stdin=out)  # piped on
+    assert code == 0, err
+    assert len(json.loads(out)["variants"]) == 3
