@@ -229,7 +229,7 @@ def _merged_stages(a: list[str], b: list[str]) -> list[str]:
 def _input_shapes(net: NetworkCost, r: LayerCost) -> tuple:
     """The shapes a layer reads; a merge's sorted, so branch order never shows."""
     shapes = [net.input if j == 0 else net.rows[j - 1].output for j in r.inputs]
-    return tuple(shapes) if len(shapes) < 2 else tuple(sorted(shapes, key=str))
+    return tuple(shapes) if len(shapes) < 2 else tuple(sorted(shapes, key=lambda s: (s.h, s.w, s.c)))
 
 
 def _signature(net: NetworkCost, r: LayerCost) -> str:
@@ -241,14 +241,21 @@ def _signature(net: NetworkCost, r: LayerCost) -> str:
 def structural_order(net: NetworkCost) -> list[LayerCost]:
     """The layers in a canonical topological order: depth first from the outputs,
     each layer after its inputs, and a merge's inputs visited in the order of their
-    structure (a hash of the whole subgraph that feeds them: signatures, not names),
-    so that `concat[ a | b ]` and `concat[ b | a ]` list the same layers alike."""
+    structure — a hash of the whole subgraph that feeds each, by layer kinds first (so
+    that widening a branch does not reorder it among its siblings), then by
+    signatures; never names — so that `concat[ a | b ]` and `concat[ b | a ]` list
+    the same layers alike."""
     rows = net.rows
     n = len(rows)
-    digest: list[str] = []
-    for r in rows:  # rows are in topological order: every input's digest is known
-        ins = sorted("in" if j == 0 else digest[j - 1] for j in r.inputs)
-        digest.append(hashlib.sha1("\n".join([_signature(net, r), *ins]).encode()).hexdigest())
+    key: list[tuple[str, str]] = []
+
+    def h(*parts: str) -> str:
+        return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+    for r in rows:  # rows are in topological order: every input's key is known
+        ins = [("in", "in") if j == 0 else key[j - 1] for j in r.inputs]
+        key.append((h(r.kind, *sorted(k for k, _ in ins)),
+                    h(_signature(net, r), *sorted(d for _, d in ins))))
     read = {j for r in rows for j in r.inputs}
     sinks = [i for i in range(n) if i + 1 not in read]
     done = [False] * n
@@ -265,7 +272,7 @@ def structural_order(net: NetworkCost) -> list[LayerCost]:
                 continue
             stack.append((i, True))
             ins = sorted({j - 1 for j in rows[i].inputs if j and not done[j - 1]},
-                         key=lambda k: digest[k], reverse=True)
+                         key=lambda k: key[k], reverse=True)
             stack.extend((k, False) for k in ins)
     return order
 

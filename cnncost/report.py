@@ -817,8 +817,9 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
                   *(r.delta(m) for m in deltas), r.why)
                  for r in d.rows if show_all or r.change.value != "=")
     note = None if d.same_stages else _stages_note()
-    summary = "no differences" if not d.differs else \
-        f"{sum(1 for r in d.rows if r.change.value != '=')} layers differ"
+    differ = sum(1 for r in d.rows if r.change.value != "=")
+    summary = "no differences" if not differ else \
+        plural(differ, "layer") + (" differs" if differ == 1 else " differ")
     layers = Table(
         (Column(""), Column(None, key="change"), Column("stage", key="stage"),
          Column(a, Kind.CODE, "a"), Column(b, Kind.CODE, "b"),

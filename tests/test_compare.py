@@ -428,3 +428,24 @@ def test_one_branch_added():
                        ("~", "conv", "input channels 12 → 16")]
     b2 = "Input(8,8,4) -> concat[ max-p(3,3,1,p=1) | 4F(3,3) -> relu | 8F(1,1) ] -> 16F(3,3)"  # in another order
     assert _changes(a, b2)[1] == changes
+
+
+def test_a_widened_branch_stays_aligned_with_its_sibling():
+    a = "Input(8,8,4) -> concat[ 8F(1,1) | 4F(3,3) -> relu ] -> 16F(3,3)"
+    _, changes = _changes(a, a.replace("4F(3,3)", "6F(3,3)"))
+    assert changes == [("~", "conv", "filters 4 → 6, output channels 4 → 6"),
+                       ("~", "act", "input channels 4 → 6, output channels 4 → 6"),
+                       ("~", "concat", "inputs 8x8x4 + 8x8x8 → 8x8x6 + 8x8x8, output channels 12 → 14"),
+                       ("~", "conv", "input channels 12 → 14")]
+    # widened past its sibling: the branches are still paired by their structure
+    _, changes = _changes(a, a.replace("4F(3,3)", "16F(3,3)"))
+    assert [c[:2] for c in changes] == [("~", "conv"), ("~", "act"), ("~", "concat"), ("~", "conv")]
+
+
+def test_renamed_stages_markdown_notes_the_missing_rollup(tmp_path):
+    path = tmp_path / "r20.yaml"
+    path.write_text(R20_STAGES, encoding="utf-8")
+    code, out, _ = run("diff", R20_PLAIN, str(path), "-f", "markdown")
+    assert code == 0 and "no stage rollup" in out and "| stage | Δparams" not in out
+    code, out, _ = run("diff", R20_PLAIN, str(path), "-f", "csv")
+    assert code == 0 and out.splitlines()[0].endswith(",why")
