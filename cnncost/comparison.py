@@ -333,15 +333,19 @@ def why(a: NetworkCost, x: LayerCost, b: NetworkCost, y: LayerCost) -> str:
 def _pair(a: NetworkCost, b: NetworkCost, xs: list[LayerCost], ys: list[LayerCost],
           rows: list[DiffRow]) -> None:
     """A replaced run: aligned again by notation alone (a layer whose input changed
-    is 'changed', not removed and added), the rest paired in order; what is left over
-    is removed or added."""
+    is 'changed', not removed and added), the rest paired in order where the kinds
+    agree (a conv whose kernel changed); what is left over is removed or added."""
     sm = difflib.SequenceMatcher(None, [format_layer(r.layer) for r in xs],
                                  [format_layer(r.layer) for r in ys], autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         px, py = xs[i1:i2], ys[j1:j2]
         paired = len(px) if op == "equal" else min(len(px), len(py)) if op == "replace" else 0
         for x, y in zip(px[:paired], py[:paired]):
-            _matched(a, b, x, y, rows)
+            if x.kind == y.kind:
+                _matched(a, b, x, y, rows)
+            else:
+                rows.append(DiffRow(Change.REMOVED, x.stage, x, None))
+                rows.append(DiffRow(Change.ADDED, y.stage, None, y))
         rows.extend(DiffRow(Change.REMOVED, x.stage, x, None) for x in px[paired:])
         rows.extend(DiffRow(Change.ADDED, y.stage, None, y) for y in py[paired:])
 
@@ -376,7 +380,18 @@ def diff(a: NetworkCost, b: NetworkCost) -> Diff:
                 _matched(a, b, x, y, rows)
         else:
             _pair(a, b, ra[i1:i2], rb[j1:j2], rows)
-    return Diff(a, b, tuple(rows))
+    return Diff(a, b, tuple(_in_b_order(rows)))
+
+
+def _in_b_order(rows: list[DiffRow]) -> list[DiffRow]:
+    """The aligned rows in B's own order (as B's spec is written); a removed layer
+    stays after the layer aligned before it."""
+    keyed, last = [], 0
+    for n, r in enumerate(rows):
+        if r.b is not None:
+            last = r.b.index
+        keyed.append(((last, n), r))
+    return [r for _, r in sorted(keyed, key=lambda kr: kr[0])]
 
 
 # ---------------------------------------------------------------------------
@@ -491,7 +506,9 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
           max_increase: float | None = None, count: Any = None) -> CheckResult:
     """Absolute limits per metric (max_values: metrics.BUDGETS key → largest allowed),
     and/or an allowed % increase over a baseline for each metrics.BASELINE metric.
-    With a tool's `count` (cnncost.counting), max_values["count"] limits its total."""
+    With a tool's `count` (cnncost.counting), max_values["count"] limits its total.
+    A baseline's stage growth is stage_growth's: by label where both sides label their
+    stages alike, else by diff's structural alignment."""
     totals = net.totals
     limits = [Limit(m.key, totals[m.total_name], max_values[m.key]) for m in BUDGETS
               if m.key in max_values]

@@ -449,3 +449,14 @@ def test_renamed_stages_markdown_notes_the_missing_rollup(tmp_path):
     assert code == 0 and "no stage rollup" in out and "| stage | Δparams" not in out
     code, out, _ = run("diff", R20_PLAIN, str(path), "-f", "csv")
     assert code == 0 and out.splitlines()[0].endswith(",why")
+
+
+def test_a_layer_of_another_kind_is_removed_and_added_in_bs_order():
+    a = "Input(8,8,4) -> concat[ 8F(1,1) | 4F(3,3) -> relu ] -> 16F(3,3)"
+    b = "Input(8,8,4) -> concat[ max-p(3,3,1,p=1) | 4F(3,3) -> relu ] -> 16F(3,3)"
+    d, changes = _changes(a, b)
+    assert changes == [("-", "conv", ""), ("+", "pool", ""),
+                       ("~", "concat", "inputs 8x8x4 + 8x8x8 → 8x8x4 + 8x8x4, output channels 12 → 8"),
+                       ("~", "conv", "input channels 12 → 8")]
+    assert [r.b.name for r in d.rows if r.b is not None] == ["pool1", "conv1", "relu1", "concat1",
+                                                              "conv2"]
