@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from clihelp import run
@@ -460,3 +460,60 @@ def test_a_layer_of_another_kind_is_removed_and_added_in_bs_order():
                        ("~", "conv", "input channels 12 → 8")]
     assert [r.b.name for r in d.rows if r.b is not None] == ["pool1", "conv1", "relu1", "concat1",
                                                               "conv2"]
+
+
+FITS = st.sampled_from(["16F(3,3)", "(3,8)", "relu", "bn", "max-p(3,3,1,p=1)", "se(4)", "dw(3,3)",
+                        "32F(1,1,b=0)", "avg-p(2,2,1)", "res[ bn -> relu ]", "res[ dw(3,3) ]"])
+
+
+def _fitting(depth: int) -> st.SearchStrategy[str]:
+    """Chains that always fit together: no declared channels, merges by concat."""
+    item = FITS
+    if depth > 0:
+        sub = _fitting(depth - 1)
+        item = st.one_of(FITS, st.lists(sub, min_size=1, max_size=3).map(
+            lambda bs: "concat[ " + " | ".join(bs) + " ]"))
+    return st.lists(item, min_size=1, max_size=4).map(" -> ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_fitting(2), _fitting(2))
+def test_diff_accounts_for_every_layer_once(x, y):
+    """Every layer of each side is in exactly one row, so the rows' deltas add up to the
+    totals'; a network is never different from itself."""
+    try:
+        a = _net("Input(16,16,16) -> 16F(1,1) -> " + x)
+        b = _net("Input(16,16,16) -> 16F(1,1) -> " + y)
+    except CnnCostError:  # a chain that does not fit together (declared channels): no network
+        assume(False)
+    d = diff(a, b)
+    assert sorted(r.a.index for r in d.rows if r.a) == [r.index for r in a.rows]
+    assert sorted(r.b.index for r in d.rows if r.b) == [r.index for r in b.rows]
+    for m in ("params", "macs", "complexity"):
+        assert sum(r.delta(m) for r in d.rows) == d.total_delta(m)
+    assert not diff(a, a).differs and not diff(b, b).differs
+    assert all(r.why for r in d.rows if r.change.value == "~")
+
+
+@pytest.mark.parametrize("name", ["googlenet", "inception_v3", "densenet121"])
+def test_a_zoo_network_and_its_canonical_form_are_the_same(name):
+    code, out, _ = run("fmt", name)
+    assert code == 0
+    doc = load_document(out, "fmt.yaml") if out.lstrip().startswith(("name:", "input:")) \
+        else load(out)
+    a = _net(name)
+    b = analyze(doc.networks[next(iter(doc.networks))].graph())
+    assert not diff(a, b).differs and not diff(b, a).differs
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_fitting(1), min_size=2, max_size=4), st.randoms(use_true_random=False))
+def test_any_branch_order_is_the_same(branches, rnd):
+    shuffled = list(branches)
+    rnd.shuffle(shuffled)
+    try:
+        a = _net("Input(16,16,16) -> concat[ " + " | ".join(branches) + " ] -> 8F(1,1)")
+        b = _net("Input(16,16,16) -> concat[ " + " | ".join(shuffled) + " ] -> 8F(1,1)")
+    except CnnCostError:
+        assume(False)
+    assert not diff(a, b).differs
