@@ -784,7 +784,7 @@ def diff_dict(d: Any, counts: Any = None) -> dict[str, Any]:
         "a": d.a.name, "b": d.b.name, "differs": d.differs,
         "layers": [{"change": r.change.name.lower(), "stage": r.stage, "a": side(r.a),
                     "b": side(r.b), **{f"delta_{m}": r.delta(m) for m in _DELTAS},
-                    **({"why": r.why} if r.why else {})}
+                    **({"why": r.why} if r.why else {})}  # a changed layer: what differs
                    for r in d.rows],
         # no stage rollup when the two sides label their stages differently: a note says so
         **({"stages": [{"name": s, **{f"delta_{m}": d.stage_delta(s, m) for m in _DELTAS}}
