@@ -4,6 +4,11 @@
     >>> net = analyze(parse_spec("Input(32,32,3) -> 16F(3,3) -> relu -> gap -> 10fc"))
     >>> net.totals.params, net.totals.macs
     (618, 442528)
+    >>> analyze("he2015-a", batch=8).to_dict()["totals"]["params"]  # what the CLI accepts
+    75000936
+
+`analyze` takes a zoo name, a spec file's path, spec text, a NetworkSpec, a
+Document or a Graph (cnncost.api; docs/api.md).
 
 The names below are imported on first use (PEP 562), so `import cnncost` and
 `cnncost --help` load nothing they do not need.
@@ -14,13 +19,15 @@ from __future__ import annotations
 from typing import Any
 
 _EXPORTS = {
-    "analyze": ("costs", "analyze"),  # Graph → NetworkCost (rows, stages, totals)
+    "analyze": ("api", "analyze"),  # a spec of any kind → Analysis (rows, stages, totals, to_dict)
     "parse_spec": ("notation", "parse_spec"),  # notation text → Graph
     "load_spec": ("resolve", "load"),  # a zoo name, a file or text → Document
     "one_network": ("resolve", "one_network"),  # Document (+ variant) → NetworkSpec
-    "compare": ("comparison", "compare"),  # NetworkCosts side by side (He & Sun's Table 1)
-    "diff": ("comparison", "diff"),  # two NetworkCosts → removed/added/changed layers
-    "check": ("comparison", "check"),  # budgets → CheckResult
+    "compare": ("api", "compare"),  # analyses side by side (He & Sun's Table 1)
+    "diff": ("api", "diff"),  # two analyses → removed/added/changed layers
+    "check": ("api", "check"),  # budgets (validated keys, "30M" amounts) → CheckResult
+    "load_text": ("resolve", "load_text"),  # spec text (YAML or notation) → Document
+    "Analysis": ("api", "Analysis"),  # analyze's result: a NetworkCost with to_dict()
     "CnnCostError": ("errors", "CnnCostError"),  # the one error type for bad input
     "from_torch": ("torch_import", "from_torch"),  # a torch.nn.Module → Document (torch extra)
     "load_onnx": ("onnx_import", "load_onnx"),  # an ONNX model → Document (onnx extra)
