@@ -75,7 +75,7 @@ def analyze(spec: Any, batch: int = 1, dtype: str = "fp32", *,
 
 def network_spec(spec: Any, variant: str | None = None, input: Shape | None = None) -> NetworkSpec:
     """The NetworkSpec a zoo name, path, text, Document or NetworkSpec stands for."""
-    from .resolve import load, load_text, looks_like_yaml, one_network
+    from .resolve import load, one_network
     if isinstance(spec, NetworkSpec):
         if variant is not None:
             raise CnnCostError(f"variant {variant}: a NetworkSpec is one network",
@@ -86,10 +86,7 @@ def network_spec(spec: Any, variant: str | None = None, input: Shape | None = No
         if not os.path.isfile(spec):
             raise CnnCostError(f"no such file: {spec}", hint="give the path of a spec file")
     if isinstance(spec, str):
-        if "\n" in spec.strip() and looks_like_yaml(spec):  # YAML text: never a name or a path
-            spec = load_text(spec, "<text>")
-        else:
-            spec = load(spec, input_shape=input)
+        spec = load(spec, input_shape=input)
     if isinstance(spec, Document):
         return one_network(spec, variant)
     raise CnnCostError(f"cannot analyse a value of type {type(spec).__name__}",

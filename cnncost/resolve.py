@@ -21,7 +21,8 @@ MAX_FILE_BYTES = 4_000_000
 
 def load(ref: str, overrides: dict[str, float | int] | None = None,
          input_shape: Shape | None = None, allow_unsupported: bool = False) -> Document:
-    """A zoo name, a path to a YAML, notation or ONNX file, or a literal spec.
+    """A zoo name, a path to a YAML, notation or ONNX file, or a literal spec
+    (notation, or YAML text of more than one line: looks_like_yaml).
     `overrides` set the spec's YAML `vars:` (width, depth, …). An ONNX model reads
     its input from `input_shape` when its own is dynamic; `allow_unsupported` costs
     what it can and lists the rest (cnncost.onnx_import)."""
@@ -42,6 +43,8 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
             return doc
         net = one_network(doc, variant)
         return Document({name: _renamed(net, name)}, None, name, False)
+    if "\n" in ref.strip() and looks_like_yaml(ref):  # YAML text itself: no name, no path
+        return load_text(ref, "<text>", overrides=overrides)
     path = Path(ref)
     # A path is explicit when it has a separator or a spec file's suffix; then it
     # must exist. A bare word is a file only if such a file exists (a folder

@@ -191,3 +191,8 @@ def test_emit_variants_dash_writes_stdout_not_a_file(tmp_path, monkeypatch):
     code, out, err = run("compare", "-", "--format", "json", stdin=out)  # piped on
     assert code == 0, err
     assert len(json.loads(out)["variants"]) == 3
+
+
+def test_yaml_text_as_the_argument_is_yaml():
+    text = (ZOO / "resnet18.yaml").read_text(encoding="utf-8")
+    assert as_json("analyze", text)["totals"] == as_json("analyze", "resnet18")["totals"]
