@@ -690,7 +690,8 @@ def zoo_command(name: str | None, fmt: str | None) -> None:
         found = zoo.find(name)
         if found is None:
             from .errors import did_you_mean
-            raise CnnCostError(f"no built-in spec '{name}'" + did_you_mean(name, zoo.names()),
+            from .resolve import zoo_entry_names
+            raise CnnCostError(f"no built-in spec '{name}'" + did_you_mean(name, zoo_entry_names()),
                                hint="`cnncost zoo` lists them")
         emit(found[0].read_text(encoding="utf-8"))
         return

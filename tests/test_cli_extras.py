@@ -196,3 +196,8 @@ def test_emit_variants_dash_writes_stdout_not_a_file(tmp_path, monkeypatch):
 def test_yaml_text_as_the_argument_is_yaml():
     text = (ZOO / "resnet18.yaml").read_text(encoding="utf-8")
     assert as_json("analyze", text)["totals"] == as_json("analyze", "resnet18")["totals"]
+
+
+def test_zoo_suggests_variant_names_too():
+    code, _, err = run("zoo", "he2015a")
+    assert code == 2 and err.startswith("error: no built-in spec 'he2015a' (did you mean 'he2015-a'?)")
