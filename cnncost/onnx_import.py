@@ -66,8 +66,8 @@ from typing import Any
 
 from .errors import CnnCostError, Source, Span
 from .layers import (
-    SE, Act, Activation, Add, AdaptivePool, BatchNorm, ChannelPad, Chunk, Concat, Conv,
-    ConvTranspose, Dense, Depthwise, Dropout, Flatten, GlobalPool, GroupNorm, Identity, InstanceNorm,
+    SE, Act, Activation, Add, AdaptivePool, BatchNorm, ChannelPad, ChannelWise, Chunk, Concat,
+    Conv, ConvClassifier, ConvTranspose, GroupChannelWise, Dense, Depthwise, Dropout, Flatten, GlobalPool, GroupNorm, Identity, InstanceNorm,
     LayerNorm, Layer, LRN, Mul, Pad, PixelShuffle, PixelUnshuffle, Pool, PoolOp, PReLU, Scale,
     Shuffle, Upsample, notation,
 )
@@ -271,6 +271,10 @@ class Builder:
         if dims == v.dims:
             return v
         e = s.elements
+        if v.form == "nchw" and dims == (1, 1, s.c, s.h, s.w):  # x.unsqueeze(1) before a Conv3d
+            return Val(v.node, s, "c5", dims, 0)
+        if v.form == "c5" and v.groups == 0 and dims == nchw_dims(s):  # .squeeze(1) after it
+            return Val(v.node, s, "nchw", dims)
         if v.form in ("nchw", "flat"):
             if dims == nchw_dims(s):
                 return Val(v.node, s, "nchw", dims)
@@ -323,6 +327,50 @@ class Builder:
                 if start // size + 1 <= len(chunk_slices(c, k)):
                     return self.add(Chunk(k, start // size + 1), [x])
         raise Unsupported(f"channels {start}:{end} of {c} are not a torch.chunk slice")
+
+    def pad_c5(self, v: Val, front: int, back: int) -> Val:
+        """Zero padding of the channel axis of the 5-D view (ChannelNets' F.pad before
+        a Conv3d); `groups` holds the padding, front · 2¹⁶ + back, until the conv."""
+        if min(front, back) < 0 or max(front, back) >= 1 << 16:
+            raise Unsupported("a crop of the channel axis")
+        f0, b0 = divmod(v.groups, 1 << 16)
+        f0, b0 = f0 + front, b0 + back
+        d = v.dims
+        return Val(v.node, v.shape, "c5", (1, 1, v.shape.c + f0 + b0, d[3], d[4]),
+                   f0 * (1 << 16) + b0)
+
+    def conv3d(self, v: Val, w: Sequence[int], stride: Sequence[int], pads: Sequence[int],
+               dilation: Sequence[int], groups: int, bias: bool) -> Val:
+        """A Conv3d(1, 1, k) on the 5-D view (N, 1, C, H, W) of a map: ChannelNets'
+        channel-wise convolution (k = dc×1×1, sliding along the channels) or its
+        convolutional classification layer (k = dc×H×W, no padding)."""
+        if v.form != "c5" or len(w) != 5:
+            raise Unsupported(f"a {len(w) - 2}-D convolution of {list(v.dims)}; cnncost costs "
+                              "2-D ones, and ChannelNets' on the channel axis")
+        s = v.shape
+        _, _, dc, kh, kw = (int(d) for d in w)
+        if tuple(w[:2]) != (1, 1) or groups != 1 or tuple(dilation) != (1, 1, 1) or \
+                any(pads[1:3]) or any(pads[4:6]) or tuple(stride[1:]) != (1, 1):
+            raise Unsupported("a 3-D convolution that is not ChannelNets' (one 1×1 kernel along "
+                              "the channels, no spatial padding or stride)")
+        front, back = divmod(v.groups, 1 << 16)
+        front, back = front + int(pads[0]), back + int(pads[3])
+        st = int(stride[0])
+        if (kh, kw) == (1, 1):
+            if (front, back) == tf_same(s.c, dc, st):
+                pad: int | str = "same"
+            elif front == back:
+                pad = front
+            else:
+                raise Unsupported(f"channel padding {front}+{back} that is neither SAME nor "
+                                  "symmetric")
+            out = self.add(ChannelWise(dc=dc, stride=st, pad=pad, bias=bias), [Val(v.node, s)])
+        elif (kh, kw) == (s.h, s.w) and (front, back, st) == (0, 0, 1) and dc <= s.c:
+            out = self.add(ConvClassifier(classes=s.c - dc + 1, bias=bias), [Val(v.node, s)])
+        else:
+            raise Unsupported(f"a 3-D kernel {dc}×{kh}×{kw} on a {s} map")
+        o = out.shape
+        return Val(out.node, o, "c5", (1, 1, o.c, o.h, o.w), 0)
 
     def dense(self, v: Val, units: int, n_in: int, bias: bool) -> Val:
         """A linear layer: fully connected on a flattened map, a 1×1 convolution on
@@ -475,6 +523,28 @@ def rewrite_spp(nodes: list[RawNode], shape: Callable[[int], Shape]) -> None:
                 n.layer, n.inputs = canonical(SPP(tuple(levels))), (source,)  # type: ignore[assignment]
                 for j in dead:
                     nodes[j].alive = False
+
+
+def rewrite_gcw(nodes: list[RawNode], shape: Callable[[int], Shape]) -> None:
+    """g channel-wise convolutions of one map, stride g and SAME padding, concatenated:
+    ChannelNets' group channel-wise convolution gcw(g, dc)."""
+    users = _consumers(nodes)
+    for i, n in enumerate(nodes):
+        if not (n.alive and isinstance(n.layer, Concat) and len(n.inputs) >= 2):
+            continue
+        convs = [nodes[j] if j != INPUT else None for j in n.inputs]
+        first = convs[0]
+        if first is None or not isinstance(first.layer, ChannelWise):
+            continue
+        g, lay, src = len(convs), first.layer, first.inputs[0]
+        if lay.stride != g or lay.pad != "same" or shape(src).c % g or \
+                len(set(n.inputs)) != g or any(
+                    c is None or c.layer != lay or c.inputs != (src,) or users[j] != [i]
+                    for c, j in zip(convs, n.inputs)):
+            continue
+        n.layer, n.inputs = canonical(GroupChannelWise(g, lay.dc, lay.bias)), (src,)
+        for c in convs:
+            c.alive = False  # type: ignore[union-attr]
 
 
 def _adaptive_level(pool: Layer, x: Shape, out: Shape) -> int | None:
@@ -880,7 +950,11 @@ class OnnxReader:
         for t in self.graph.sparse_initializer:
             raise CnnCostError("sparse initializers are not supported",
                                hint="store the weights densely")
-        data_inputs = [i for i in self.graph.input if i.name not in inits]
+        others = [i for i in self.graph.input if i.name not in inits]
+        self.weight_inputs = _weight_inputs(self.graph, others)
+        for i in self.weight_inputs:  # export_params=False: the shape, not the values
+            self.env[i.name] = Const(_static_dims(i) or (), i.name, True, None)
+        data_inputs = [i for i in others if i not in self.weight_inputs]
         if len(data_inputs) != 1:
             names = ", ".join(i.name for i in data_inputs) or "none"
             raise CnnCostError(f"the model takes {len(data_inputs)} inputs ({names}); cnncost "
@@ -1040,6 +1114,8 @@ class OnnxReader:
         inputs = [helper.make_tensor_value_info(self.input_name, onnx.TensorProto.FLOAT,
                                                 [1, s.c, s.h, s.w])]
         small = []
+        for i in self.weight_inputs:
+            inputs.append(i)
         for t in g.initializer:
             if math.prod(t.dims) <= 64 and t.data_location != onnx.TensorProto.EXTERNAL:
                 small.append(t)
@@ -1060,6 +1136,48 @@ class OnnxReader:
                 out[vi.name] = tuple(d.dim_value for d in dims)
         self._inferred = out
         return out
+
+
+# The inputs a layer reads its weights from (exported without them: export_params=False).
+WEIGHT_SLOTS: dict[str, tuple[int, ...]] = {
+    "Conv": (1, 2), "ConvTranspose": (1, 2), "BatchNormalization": (1, 2, 3, 4),
+    "Gemm": (1, 2), "MatMul": (1,), "PRelu": (1,), "InstanceNormalization": (1, 2),
+    "LayerNormalization": (1, 2), "GroupNormalization": (1, 2),
+}
+
+
+def _static_dims(vi: Any) -> tuple[int, ...] | None:
+    if not vi.type.HasField("tensor_type") or not vi.type.tensor_type.HasField("shape"):
+        return None
+    dims = vi.type.tensor_type.shape.dim
+    if not all(d.HasField("dim_value") for d in dims):
+        return None
+    return tuple(int(d.dim_value) for d in dims)
+
+
+def _weight_inputs(graph: Any, inputs: list[Any]) -> list[Any]:
+    """The graph inputs that hold weights, in a model exported without its weights
+    (``torch.onnx.export(export_params=False)``): when some input is read as a
+    layer's weight, every input after the first with a static shape is a weight
+    (a layer scale's γ is read by a Mul). Otherwise none."""
+    if len(inputs) < 2:
+        return []
+    alias = {n.output[0]: n.input[0] for n in graph.node
+             if n.op_type == "Identity" and n.input and n.output}
+    read: set[str] = set()
+    for n in graph.node:
+        for k in WEIGHT_SLOTS.get(n.op_type, ()):
+            if k < len(n.input) and n.input[k]:
+                name = n.input[k]
+                for _ in range(8):
+                    if name not in alias:
+                        break
+                    name = alias[name]
+                read.add(name)
+    first, rest = inputs[0], inputs[1:]
+    if first.name in read or not any(i.name in read for i in rest):
+        return []
+    return [i for i in rest if _static_dims(i) is not None]
 
 
 def _dims_text(dims: Sequence[int | str | None]) -> str:
@@ -1208,8 +1326,14 @@ def emit_pool(b: Builder, x: Val, op: PoolOp, k: tuple[int, int], s: tuple[int, 
 
 def op_conv(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
     b = rd.b
-    x = b.map(_val(ins[0]), "a convolution")
     w = _const(ins[1], "the weight")
+    bias = len(ins) > 2 and ins[2] is not None
+    if len(w.dims) == 5 and isinstance(ins[0], Val) and ins[0].form == "c5":
+        if a.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+            raise Unsupported("a 3-D convolution with auto_pad")
+        return [b.conv3d(ins[0], w.dims, a.get("strides", [1] * 3), a.get("pads", [0] * 6),
+                         a.get("dilations", [1] * 3), int(a.get("group", 1)), bias)]
+    x = b.map(_val(ins[0]), "a convolution")
     if len(w.dims) != 4:
         raise Unsupported(f"a {len(w.dims) - 2}-D convolution; cnncost costs 2-D ones")
     n, cg, kh, kw = w.dims
@@ -1218,7 +1342,6 @@ def op_conv(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
     if dil[0] != dil[1]:
         raise Unsupported(f"dilations {list(dil)} that differ per dimension")
     pads = _pads(a, x.shape, (kh, kw), s, dil[0])
-    bias = len(ins) > 2 and ins[2] is not None
     return [emit_conv(b, x, n, cg, (kh, kw), int(a.get("group", 1)), s, dil[0], pads, bias)]
 
 
@@ -1707,17 +1830,23 @@ def op_space_to_depth(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
 
 
 def op_pad(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
-    x = rd.b.map(_val(ins[0]), "padding")
+    x = _val(ins[0])
+    rank = len(x.dims)
     if rd.opset >= 11:
         pads = _ints(ins[1], "the pads")
         if len(ins) > 3 and ins[3] is not None:
-            axes = [i % 4 for i in _ints(ins[3], "the axes")]
-            full = [0] * 8
+            axes = [i % rank for i in _ints(ins[3], "the axes")]
+            full = [0] * (2 * rank)
             for i, ax in enumerate(axes):
-                full[ax], full[ax + 4] = pads[i], pads[i + len(axes)]
+                full[ax], full[ax + rank] = pads[i], pads[i + len(axes)]
             pads = full
     else:
         pads = [int(p) for p in a["pads"]]
+    if x.form == "c5" and len(pads) == 10:  # ChannelNets: the channel axis of the 5-D view
+        if any(p for k, p in enumerate(pads) if k not in (2, 7)):
+            raise Unsupported(f"padding {pads} of the 5-D view of a map")
+        return [rd.b.pad_c5(x, pads[2], pads[7])]
+    x = rd.b.map(x, "padding")
     if len(pads) != 8:
         raise Unsupported(f"padding of {len(pads) // 2} dimensions")
     if min(pads) < 0:
@@ -1930,6 +2059,7 @@ def finish(b: Builder, out: int, name: str, skipped: Sequence[Uncosted],
     nodes, input, shape = b.nodes, b.input, b.shape_of
     rewrite(nodes)
     rewrite_spp(nodes, shape)
+    rewrite_gcw(nodes, shape)
     fuse_pads(nodes, shape)
     if out != INPUT and not nodes[out].alive:
         raise AssertionError("the output was rewritten away")

@@ -331,6 +331,27 @@ def a_conv(rd: TorchReader, a: dict, node: Any) -> Val:
                      a["bias"] is not None)
 
 
+def _three(v: Any, default: int) -> list[int]:
+    if v is None or (isinstance(v, (list, tuple)) and not v):
+        return [default] * 3
+    if isinstance(v, int):
+        return [v] * 3
+    v = [int(d) for d in v]
+    return v * 3 if len(v) == 1 else v
+
+
+def a_conv3d(rd: TorchReader, a: dict, node: Any) -> Val:
+    x = _val(a["input"])
+    if isinstance(a["padding"], str):
+        if a["padding"] != "valid":
+            raise Unsupported("a 3-D convolution with padding='same'")
+        p = [0, 0, 0]
+    else:
+        p = _three(a["padding"], 0)
+    return rd.b.conv3d(x, _dims(a["weight"]), _three(a["stride"], 1), p + p,
+                       _three(a["dilation"], 1), int(a["groups"]), a["bias"] is not None)
+
+
 def a_tconv(rd: TorchReader, a: dict, node: Any) -> Val:
     x = rd.b.map(_val(a["input"]), "a transposed convolution")
     w = _dims(a["weight"])
@@ -581,7 +602,13 @@ def a_pixel(kind: type) -> Callable:
 
 
 def a_pad(rd: TorchReader, a: dict, node: Any) -> Val:
-    x = rd.b.map(_val(a["self"] if "self" in a else a["input"]), "padding")
+    x = _val(a["self"] if "self" in a else a["input"])
+    if x.form == "c5":  # ChannelNets: F.pad of the channel axis of the 5-D view
+        pad5 = [int(p) for p in a["pad"]] + [0] * 6
+        if any(pad5[:4]) or any(pad5[6:]):
+            raise Unsupported(f"padding {pad5} of the 5-D view of a map")
+        return rd.b.pad_c5(x, pad5[4], pad5[5])
+    x = rd.b.map(x, "padding")
     pad = [int(p) for p in a["pad"]] + [0] * 6
     l, r, t, bo, c0, c1 = pad[:6]
     if min(pad) < 0:
@@ -619,7 +646,7 @@ def a_instance_norm(rd: TorchReader, a: dict, node: Any) -> Val:
 
 
 ATEN: dict[str, Callable[..., Any]] = {
-    "conv2d": a_conv, "conv_transpose2d": a_tconv,
+    "conv2d": a_conv, "conv3d": a_conv3d, "conv_transpose2d": a_tconv,
     "batch_norm": a_bn, "_native_batch_norm_legit_no_training": a_bn,
     "layer_norm": a_layer_norm, "group_norm": a_group_norm, "instance_norm": a_instance_norm,
     "relu": _unary(Activation(Act.RELU), "relu"), "relu_": _unary(Activation(Act.RELU), "relu"),
