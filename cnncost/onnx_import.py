@@ -271,6 +271,13 @@ class Builder:
         if dims == v.dims:
             return v
         e = s.elements
+        if v.form.startswith("lrn_sq|") and dims == (1, 1, s.c, s.h, s.w):
+            return replace(v, form="lrn_5|nchw", dims=dims)
+        if v.form.startswith("lrn_pool|") and dims in ((1, s.c, s.h, s.w), nchw_dims(s)):
+            return replace(v, form="lrn_back|nchw", dims=nchw_dims(s))
+        got = self._unshuffle(v, dims)
+        if got is not None:
+            return got
         if v.form == "nchw" and dims == (1, 1, s.c, s.h, s.w):  # x.unsqueeze(1) before a Conv3d
             return Val(v.node, s, "c5", dims, 0)
         if v.form == "c5" and v.groups == 0 and dims == nchw_dims(s):  # .squeeze(1) after it
@@ -294,11 +301,38 @@ class Builder:
             return Val(v.node, s, "gn_mul", dims, v.groups)
         raise Unsupported(f"a reshape of {list(v.dims)} to {list(dims)} has no cnncost layer")
 
+    def _unshuffle(self, v: Val, dims: tuple[int, ...]) -> Val | None:
+        """pixel_unshuffle(r) as torch's exporter writes it: (1,C,H,W) → unsqueeze
+        (1,C,H,1,W) → (1,C,H/r,r,W) → (1,C,H/r,r,W/r,r) → transpose (1,C,r,r,H/r,W/r)
+        → (1,C·r²,1,1,H/r,W/r) → squeeze (1,C·r²,H/r,W/r); `groups` holds r."""
+        s, f, r = v.shape, v.form, v.groups
+
+        def view(form: str, r: int) -> Val:
+            return Val(v.node, s, form, dims, r)
+        if f == "nchw" and dims == (1, s.c, s.h, 1, s.w):
+            return view("pu1", 0)
+        if f == "pu1" and len(dims) == 5 and dims[3] > 0 and s.h % dims[3] == 0 and \
+                dims == (1, s.c, s.h // dims[3], dims[3], s.w):
+            return view("pu2", dims[3])
+        if f in ("nchw", "pu2") and len(dims) == 6 and dims[5] > 0 and \
+                s.h % dims[5] == 0 and s.w % dims[5] == 0 and (f == "nchw" or dims[5] == r) and \
+                dims == (1, s.c, s.h // dims[5], dims[5], s.w // dims[5], dims[5]):
+            return view("pu3", dims[5])
+        if f in ("pu4", "pu5") and dims in ((1, s.c * r * r, 1, 1, s.h // r, s.w // r),
+                                            (1, s.c * r * r, s.h // r, s.w // r)):
+            if len(dims) == 6:
+                return view("pu5", r)
+            return self.add(PixelUnshuffle(r), [Val(v.node, s)])
+        return None
+
     def transpose(self, v: Val, perm: Sequence[int]) -> Val:
         perm = tuple(int(p) for p in perm)
         s = v.shape
         if perm == tuple(range(len(v.dims))):
             return v
+        if v.form == "pu3" and perm == (0, 1, 3, 5, 2, 4):
+            d = v.dims
+            return Val(v.node, s, "pu4", (1, d[1], d[3], d[5], d[2], d[4]), v.groups)
         if v.form == "nchw" and perm == (0, 2, 3, 1):
             return Val(v.node, s, "nhwc", (1, s.h, s.w, s.c))
         if v.form == "nhwc" and perm == (0, 3, 1, 2):
@@ -1481,7 +1515,13 @@ def op_prelu(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
 def op_pool(op: PoolOp) -> Callable:
     def handler(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
         b = rd.b
-        x = b.map(_val(ins[0]), "pooling")
+        v = _val(ins[0])
+        if v.form.startswith("lrn_pad|") and op is PoolOp.AVG and \
+                list(a.get("kernel_shape", [])) == [v.groups, 1, 1] and \
+                list(a.get("strides", [1, 1, 1])) == [1, 1, 1] and not any(a.get("pads", [])):
+            s = v.shape
+            return [replace(_step(v, "lrn_pool"), dims=(1, 1, s.c, s.h, s.w))]
+        x = b.map(v, "pooling")
         k = _pair(a.get("kernel_shape"), 1, "kernel")
         s = _pair(a.get("strides"), 1, "stride")
         if tuple(a.get("dilations", [1, 1])) != (1, 1):
@@ -1566,10 +1606,37 @@ def _gelu(rd: OnnxReader, x: Val) -> Val:
 
 
 def op_div(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
+    x, d = ins[0], ins[1]
+    if isinstance(x, Val) and isinstance(d, Val) and d.form.startswith("lrn_pow|") and \
+            x.form == "nchw" and x.node == d.node:
+        return [rd.b.add(LRN(size=d.groups), [x])]
     if isinstance(ins[0], Val) and isinstance(ins[1], Const) and _scalar(ins[1], math.sqrt(2)) \
             and "|" not in ins[0].form:
         return [_step(ins[0], "gelu_div")]
     raise Unsupported("a division (cnncost reads it only inside GELU's x / √2)")
+
+
+def op_pow(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
+    if isinstance(ins[0], Val) and ins[0].form.startswith("lrn_k|") and \
+            isinstance(ins[1], Const) and ins[1].size == 1:
+        return [_step(ins[0], "lrn_pow")]
+    raise Unsupported("a power (cnncost reads it only inside LocalResponseNorm)")
+
+
+def op_if(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
+    """An If on a condition known from the shapes (torch's LocalResponseNorm asks
+    whether a dim is 1): the branch taken, converted in place."""
+    cond = _const(ins[0], "the condition").value()
+    branch = a["then_branch"] if bool(cond.reshape(-1)[0]) else a["else_branch"]
+    for sub in branch.node:
+        rd._node(sub)
+    outs = []
+    for o in branch.output:
+        v = rd.env.get(o.name)
+        if v is UNKNOWN or v is None:
+            raise Unsupported("a branch cnncost could not follow")
+        outs.append(v)
+    return outs
 
 
 def op_erf(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
@@ -1587,6 +1654,8 @@ def op_add(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
                 and _scalar(c, 1.0):
             return [_step(x, "gelu_add")]
         if len(vals) == 1 and len(consts) == 1:
+            if x.form.startswith("lrn_alpha|") and c.size == 1:
+                return [_step(x, "lrn_k")]
             if x.form == "gn_add" and c.size == x.shape.c:
                 return [rd.b.add(GroupNorm(x.groups), [Val(x.node, x.shape)])]
             got = rd.b.set_bias(x, c.size)
@@ -1602,12 +1671,17 @@ def op_mul(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
     if consts:
         if len(vals) == 1 and len(consts) == 1:
             x, c = vals[0], consts[0]
+            if x.form.startswith("lrn_back|") and c.size == 1:
+                return [_step(x, "lrn_alpha")]
             if _scalar(c, 0.5) and x.form.startswith("gelu_mul|"):
                 return [_gelu(rd, x)]
             if _scalar(c, 0.5) and "|" not in x.form:
                 return [_step(x, "gelu_half")]
             return [rd.b.scale(x, c)]
         raise Unsupported("a product with constants")
+    if len(vals) == 2 and vals[0] == vals[1] and vals[0].form == "nchw":
+        # x², the start of LocalResponseNorm as torch's exporter writes it
+        return [_step(vals[0], "lrn_sq")]
     if len(vals) == 2:
         for x, y in (vals, vals[::-1]):
             if y.form.startswith("gelu_add|") and x.node == y.node:
@@ -1842,6 +1916,10 @@ def op_pad(rd: OnnxReader, ins: list, a: dict, node: Any) -> list:
             pads = full
     else:
         pads = [int(p) for p in a["pads"]]
+    if x.form.startswith("lrn_5|") and len(pads) == 10 and \
+            not any(p for k, p in enumerate(pads) if k not in (2, 7)) and \
+            (pads[2], pads[7]) == ((pads[2] + pads[7] + 1) // 2, (pads[2] + pads[7]) // 2):
+        return [replace(_step(x, "lrn_pad"), groups=pads[2] + pads[7] + 1)]
     if x.form == "c5" and len(pads) == 10:  # ChannelNets: the channel axis of the 5-D view
         if any(p for k, p in enumerate(pads) if k not in (2, 7)):
             raise Unsupported(f"padding {pads} of the 5-D view of a map")
@@ -1899,6 +1977,7 @@ ONNX_OPS: dict[str, Callable[..., list]] = {
     # merges (and a constant operand: a bias, a layer scale, a GroupNorm's γ, β)
     "Add": op_add, "Sum": op_add, "Mul": op_mul, "Concat": op_concat,
     "Div": op_div, "Erf": op_erf,  # only inside GELU written out
+    "Pow": op_pow, "If": op_if,  # only inside LocalResponseNorm written out
     # slices, views and resampling
     "Split": op_split, "SplitToSequence": op_split_to_sequence, "SequenceAt": op_sequence_at,
     "Slice": op_slice, "Flatten": op_flatten, "Reshape": op_reshape,

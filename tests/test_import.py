@@ -393,7 +393,7 @@ def test_from_torch_lists_unsupported_ops():
 # Not read through ONNX: torch's exporter writes mish and gelu(tanh) (opset 17) as
 # primitive ops cnncost does not match, and cannot export adaptive pooling to sizes
 # that do not divide the map (adaptive, small_maps).
-NOT_THROUGH_ONNX = {"norm", "pixel_shuffle", "activations_new", "adaptive", "small_maps"}
+NOT_THROUGH_ONNX = {"activations_new", "adaptive", "small_maps"}
 
 
 def _kind_cases(skip: set[str]) -> list:
