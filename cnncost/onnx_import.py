@@ -19,7 +19,13 @@ How an ONNX graph becomes notation, in three steps:
    until its last Reshape). Constants are folded with numpy, so shape
    arithmetic (Shape → Gather → Concat → Reshape) costs nothing. Tensors keep
    a *form* beside their H×W×C map (NCHW, flattened, channels-last, the 5-D
-   view of a shuffle, …); a layer is emitted only where an op computes.
+   view of a shuffle, …); a layer is emitted only where an op computes. Ops
+   torch's exporter writes out step by step are read from their steps:
+   LocalResponseNorm (x², a 5-D Pad and AveragePool along the channels, an If
+   on a known shape, ·α, +k, ^β, x ÷ ·), pixel_unshuffle (Unsqueeze, Reshape to
+   6-D, Transpose, Reshape, Squeeze), and ChannelNets' layers (a Conv3d with one
+   dc×1×1 kernel on the 5-D view N×1×C×H×W, its channel axis padded: ``cw``; g
+   of them, stride g, concatenated: ``gcw``; a dc×H×W kernel: ``ccl``).
    ONNX's padding is resolved against the map: ``pads`` equal to the ``same``
    policy print as nothing, symmetric ones as ``p=``/``ph=``/``pw=``, TensorFlow
    SAME as ``p=tf``, anything else as an explicit ``pad(t=,b=,l=,r=)`` before
@@ -47,6 +53,9 @@ Exporters merge identical constants (two freshly initialised BNs share one
 tensor through Identity nodes), so a count of unique initializers would be
 wrong; a weight that is really shared (tied layers) counts at each use.
 :attr:`Imported.shared` lists the initializers read by more than one layer.
+A model exported without its weights (``export_params=False``) has them as
+graph inputs: when some input after the first is read as a layer's weight,
+those inputs are weights, read for their shapes alone.
 
 Unsupported ops are never a silent zero: an op without a mapping is a
 :class:`CnnCostError` listing every such node with its op, name and a count.

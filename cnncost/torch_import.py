@@ -15,7 +15,8 @@ the same patterns and structure as ONNX (see :mod:`cnncost.onnx_import`): the
 tensor forms, swish/hswish/SE, the branch decomposition, repeats and stage
 labels (the top-level module of each node: ``layer1``, ``features``, …).
 ``nn.LocalResponseNorm``, which PyTorch computes as a dozen primitive ops, is
-read as one ``lrn`` from its module. Params are counted from each layer's
+read as one ``lrn`` from its module; ChannelNets' Conv3d on the 5-D channel
+view is read as in ONNX (``cw``, ``gcw``, ``ccl``). Params are counted from each layer's
 shape where it is used, as for ONNX; a parameter used by two layers is listed
 in :attr:`Imported.shared`.
 
