@@ -240,7 +240,7 @@ def _stdin_text() -> str:
                                                 "cat model.yaml | cnncost analyze -")
     except (AttributeError, ValueError):
         pass
-    from .resolve import MAX_FILE_BYTES
+    from .resolve import MAX_FILE_BYTES, spec_text
     buffer = getattr(stream, "buffer", None)
     try:
         data = buffer.read(MAX_FILE_BYTES + 1) if buffer is not None else \
@@ -249,14 +249,8 @@ def _stdin_text() -> str:
         raise CnnCostError(f"cannot read standard input: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise CnnCostError(f"standard input is not UTF-8 text (byte {e.start})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise CnnCostError(f"standard input is larger than {MAX_FILE_BYTES // 1_000_000} MB",
-                           hint="a spec is text; use repetition (×k) to keep it short")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise CnnCostError(f"standard input is not UTF-8 text (byte {e.start})",
-                           hint="a spec is UTF-8 text: YAML or the arrow notation") from None
+    text = spec_text(data, "standard input", "a spec is text",
+                     "a spec is UTF-8 text: YAML or the arrow notation", binary=False)
     if not text.strip():
         raise CnnCostError("SPEC is '-' but standard input is empty",
                            hint="pipe the spec in, e.g. cat model.yaml | cnncost analyze -")

@@ -152,17 +152,7 @@ def load_file(path: Path, display: str | None = None,
         data = path.read_bytes()[: MAX_FILE_BYTES + 1]
     except OSError as e:
         raise CnnCostError(f"cannot read {shown}: {e.strerror or e}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise CnnCostError(f"{shown} is larger than {MAX_FILE_BYTES // 1_000_000} MB",
-                           hint="a spec file is text; use repetition (×k) to keep it short")
-    if b"\0" in data:
-        raise CnnCostError(f"{shown} is a binary file, not a spec",
-                           hint="a spec is UTF-8 text: YAML or the arrow notation")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise CnnCostError(f"{shown} is not UTF-8 text (byte {e.start})",
-                           hint="save the file as UTF-8") from None
+    text = spec_text(data, shown, "a spec file is text", "save the file as UTF-8")
     if path.suffix.lower() in (".yaml", ".yml"):
         return load_document(text, shown, overrides)
     if overrides:
@@ -178,6 +168,21 @@ def _with_uncosted(doc: Document, uncosted: tuple) -> Document:  # type: ignore[
     from dataclasses import replace
     notes = tuple(f"{u.op} {u.name}" for u in uncosted)
     return replace(doc, networks={k: replace(n, uncosted=notes) for k, n in doc.networks.items()})
+
+
+def spec_text(data: bytes, shown: str, what: str, utf8_hint: str, binary: bool = True) -> str:
+    """Bytes read for a spec (at most MAX_FILE_BYTES + 1) as text, or one clear error:
+    too large, binary (a NUL byte; with `binary`), or not UTF-8."""
+    if len(data) > MAX_FILE_BYTES:
+        raise CnnCostError(f"{shown} is larger than {MAX_FILE_BYTES // 1_000_000} MB",
+                           hint=f"{what}; use repetition (×k) to keep it short")
+    if binary and b"\0" in data:
+        raise CnnCostError(f"{shown} is a binary file, not a spec",
+                           hint="a spec is UTF-8 text: YAML or the arrow notation")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CnnCostError(f"{shown} is not UTF-8 text (byte {e.start})", hint=utf8_hint) from None
 
 
 def _renamed(net: NetworkSpec, name: str) -> NetworkSpec:
