@@ -9,8 +9,6 @@ token the user typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-
 from .errors import CnnCostError
 from .layers import BY_CLASS, Ctx, ShapeError
 from .layers.base import Jump
@@ -31,7 +29,7 @@ class NodeInfo:
 
 def _whole(x: Jump) -> Jump:
     """A Fraction that is whole becomes an int again (the common, fast case)."""
-    return x.numerator if type(x) is Fraction and x.denominator == 1 else x
+    return x.numerator if type(x) is not int and x.denominator == 1 else x
 
 
 class Inferrer:
@@ -83,8 +81,8 @@ class Inferrer:
         (kh, kw), (sh, sw) = geo.kernel, geo.stride
         rf = (rf_h + (kh - 1) * j_h, rf_w + (kw - 1) * j_w)
         jump = (j_h * sh, j_w * sw)
-        if type(sh) is Fraction or type(sw) is Fraction or type(j_h) is Fraction \
-                or type(j_w) is Fraction:
+        if type(sh) is not int or type(sw) is not int or type(j_h) is not int \
+                or type(j_w) is not int:  # a Fraction somewhere (after upsampling)
             rf, jump = (_whole(rf[0]), _whole(rf[1])), (_whole(jump[0]), _whole(jump[1]))
         info = NodeInfo(shapes, out, geo.pad, rf, jump, "")
         self.infos.append(info)

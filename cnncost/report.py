@@ -24,10 +24,12 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Sequence
-from fractions import Fraction
 from functools import partial
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 try:  # the C string encoder behind json.dumps(ensure_ascii=False)
     from _json import encode_basestring as _json_str

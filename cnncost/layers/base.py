@@ -18,15 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from ..errors import CnnCostError, Span, did_you_mean
 from ..model import Padding, Shape
 
 # A distance on the input between adjacent output units: an int, or a Fraction
 # after upsampling (up(2) halves it).
-Jump = int | Fraction
+# (fractions is imported only where one is made: up, ps, nT — not on every run)
+Jump = "int | Fraction"
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ upsampling).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from ..errors import CnnCostError
 from ..model import Shape
@@ -153,6 +152,7 @@ def ps_shape(layer: PixelShuffle, ctx: Ctx, ins: tuple[Shape, ...]) -> Geometry:
     if x.c % (r * r):
         fail(f"ps({r}) needs channels divisible by r² = {r * r}, but the input has {x.c}",
              hint=f"give the layer before it a multiple of {r * r} channels")
+    from fractions import Fraction
     return Geometry(Shape(x.h * r, x.w * r, x.c // (r * r)), stride=(Fraction(1, r),) * 2)
 
 
@@ -166,7 +166,10 @@ def pu_shape(layer: PixelUnshuffle, ctx: Ctx, ins: tuple[Shape, ...]) -> Geometr
 
 def _ratio(a: int, b: int) -> Jump:
     """Input units per output unit: a/b, an int where it is whole."""
-    return a // b if a % b == 0 else Fraction(a, b)
+    if a % b == 0:
+        return a // b
+    from fractions import Fraction
+    return Fraction(a, b)
 
 
 def up_shape(layer: Upsample, ctx: Ctx, ins: tuple[Shape, ...]) -> Geometry:
