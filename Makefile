@@ -3,6 +3,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.dev-installed
+# Bytecode for our sources, compiled ahead: an editable install run with
+# PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run.
+BYTECODE := $(VENV)/.bytecode
+SOURCES  := $(wildcard cnncost/*.py cnncost/*/*.py)
 
 .PHONY: demo test bench fuzz golden clean
 
@@ -18,10 +22,14 @@ $(DEVSTAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $(DEVSTAMP)
 
-demo: $(STAMP)
+$(BYTECODE): $(STAMP) $(SOURCES)
+	$(BIN)/python -m compileall -q cnncost
+	touch $(BYTECODE)
+
+demo: $(STAMP) $(BYTECODE)
 	$(BIN)/cnncost analyze he2015-a
 
-test: $(DEVSTAMP)
+test: $(DEVSTAMP) $(BYTECODE)
 	$(BIN)/python -m pytest
 
 golden: $(DEVSTAMP)
@@ -30,7 +38,7 @@ golden: $(DEVSTAMP)
 fuzz: $(DEVSTAMP)
 	CNNCOST_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/test_fuzz.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(BYTECODE)
 	$(BIN)/python benchmarks/run.py
 
 clean:

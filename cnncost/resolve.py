@@ -38,7 +38,7 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
     found = zoo.find(ref)
     if found is not None:
         path, variant, name = found
-        doc = load_file(path, display=f"<zoo:{path.stem}>", overrides=overrides)
+        doc = _zoo_file(path, overrides)
         if variant is None:
             return doc
         net = one_network(doc, variant)
@@ -159,6 +159,19 @@ def load_file(path: Path, display: str | None = None,
         raise CnnCostError(f"{shown} is notation text, which has no variables to set",
                            hint="declare `vars:` (width, depth) in a YAML spec to scale it")
     return _notation_document(text, path.stem, shown)
+
+
+def _zoo_file(path: Path, overrides: dict[str, float | int] | None) -> Document:
+    """A built-in spec file, from its precompiled form (cnncost.cache) unless vars are set."""
+    display = f"<zoo:{path.stem}>"
+    if overrides:
+        return load_file(path, display=display, overrides=overrides)
+    from . import cache
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return load_file(path, display=display)  # says why it cannot be read
+    return cache.load(path, data, lambda: load_file(path, display=display))
 
 
 def _with_uncosted(doc: Document, uncosted: tuple) -> Document:  # type: ignore[type-arg]

@@ -1,0 +1,72 @@
+"""The zoo's precompiled form: each built-in spec file parsed once, kept as a pickle.
+
+Reading a zoo network needs PyYAML (~40 ms to import) and the parse of its
+blocks; the parsed Document is the same on every run of the same cnncost, so it
+is kept in a per-user cache and loaded instead. The key is the spec file's bytes
+and a fingerprint of the installed cnncost (its version and the size and mtime
+of every module), so an upgrade or an edited source reads afresh; a cache that
+cannot be read or written is ignored, never an error.
+
+    CNNCOST_CACHE_DIR  where it lives (default: $XDG_CACHE_HOME/cnncost or ~/.cache/cnncost)
+    CNNCOST_NO_CACHE=1 read every spec afresh
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parent
+FORMAT = 1  # bump when what is pickled changes shape
+
+
+def directory() -> Path | None:
+    if os.environ.get("CNNCOST_NO_CACHE"):
+        return None
+    where = os.environ.get("CNNCOST_CACHE_DIR")
+    if where:
+        return Path(where)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cnncost"
+
+
+def fingerprint() -> str:
+    """Changes whenever any module of the installed package does."""
+    import zlib
+    parts = [str(FORMAT)]
+    for sub in ("", "layers"):
+        with os.scandir(PACKAGE / sub if sub else PACKAGE) as it:
+            for e in sorted(it, key=lambda e: e.name):
+                if e.name.endswith(".py"):
+                    st = e.stat()
+                    parts.append(f"{sub}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
+    return f"{zlib.crc32(chr(0).join(parts).encode()):08x}"
+
+
+def load(path: Path, data: bytes, build: Callable[[], Any]) -> Any:
+    """`build()`'s value for the spec file `path` whose bytes are `data`,
+    from the cache when it holds one for exactly these bytes and this cnncost."""
+    where = directory()
+    if where is None:
+        return build()
+    import hashlib
+    import pickle
+    key = hashlib.blake2b(data, digest_size=12).hexdigest()
+    file = where / fingerprint() / f"{path.stem}-{key}.pickle"
+    try:
+        with open(file, "rb") as f:
+            return pickle.load(f)
+    except Exception:  # absent, truncated, or from another Python: build it afresh
+        pass
+    value = build()
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, file)  # atomic: a concurrent reader sees all of it or nothing
+    except Exception:  # a read-only home, a full disk, an unpicklable value: no cache
+        pass
+    return value
