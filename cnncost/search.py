@@ -2,9 +2,10 @@
 
 - :func:`replace` — He & Sun's layer replacement: candidate convolution stacks
   for one stage whose Eq. (1) complexity stays within a tolerance of the
-  original stage's, evaluated as closed-form numpy arrays over the whole
+  original stage's, evaluated in closed form over the whole
   (filter size × depth × width) grid, on the real map sizes of the spec's
-  padding policy.
+  padding policy (in Python, or as numpy arrays on grids big enough to repay
+  numpy's import).
 - :func:`scaled` / :func:`sweep` — width / depth / resolution multipliers
   (MobileNet, EfficientNet), through the spec's own `vars:` (width, depth), so
   each model's rounding rules (which layers scale, multiples of 8) stay in the
@@ -174,8 +175,6 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
     Returns the stage, the candidates ranked (deeper first, then closer to the
     budget, then fewer params), and how many candidates were evaluated.
     """
-    import numpy as np
-
     info = stage_info(net, label)
     if widths is None:
         if 2 * info.n_out // 8 > MAX_WIDTHS:
@@ -195,42 +194,39 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
         raise CnnCostError(f"depth {hi} is more than the {MAX_DEPTH} layers a stage may have here",
                            hint=f"e.g. depths 1..{min(64, MAX_DEPTH)}",
                            cli_hint=f"e.g. --depth 1..{min(64, MAX_DEPTH)}")
-    n = np.asarray(widths, dtype=np.int64)
     c_in, n_out, c0 = info.shape_in.c, info.n_out, info.complexity
     bias = 1 if info.bias else 0
+    grid = [(s, *_maps(info, net.graph, s, hi)) for s in sizes]
+    cells = len(widths) * sum(max(0, min(hi, len(areas)) - lo + 1) for _, areas, _ in grid)
+    # numpy's import (~0.1 s) pays only on big grids; the default grid is far faster in Python
+    stack = _stack_numpy(widths) if cells > NUMPY_FROM else _stack_python(widths)
     found: list[Candidate] = []
     evaluated = 0
-    for s in sizes:
-        areas, rfs = _maps(info, net.graph, s, hi)
-        if len(areas) < hi:  # the map vanishes before hi layers: shorter stacks only
-            hi_s = len(areas)
-        else:
-            hi_s = hi
-        a = np.asarray(areas, dtype=np.int64)
+    for s, areas, rfs in grid:
+        hi_s = min(hi, len(areas))  # the map vanishes before hi layers: shorter stacks only
         s2 = s * s
-        bound = float(s2) * max(c_in, max(widths), n_out) ** 2 * float(a.sum() if len(a) else 0)
-        if bound >= INT64_SAFE:
+        if s2 * max(c_in, max(widths), n_out) ** 2 * sum(areas) >= INT64_SAFE:
             raise CnnCostError("the candidate grid would overflow 64-bit integers",
                                hint="use fewer or smaller widths or depths",
-                           cli_hint="use fewer or smaller --widths or --depth")
+                               cli_hint="use fewer or smaller --widths or --depth")
         for layers in range(lo, hi_s + 1):
             final = areas[layers - 1]
             if final != info.out_hw[0] * info.out_hw[1]:
                 continue  # the stage must hand the same map size to the next stage
-            inner = int(a[1: layers - 1].sum()) if layers > 2 else 0
-            # (s, n)×d + (s, n_out), d = layers − 1: closed form over all widths n
+            inner = sum(areas[1: layers - 1])
+            # (s, n)×d + (s, n_out), d = layers − 1: closed form over all widths n,
+            # complexity = lin·n + sq·n², params = p_lin·n + p_sq·n² + p_0
             if layers >= 2:
                 d = layers - 1
-                comp = s2 * (c_in * n * int(a[0]) + n * n * inner + n * n_out * final)
-                params = s2 * (c_in * n + (d - 1) * n * n + n * n_out) + bias * (d * n + n_out)
-                evaluated += len(n)
-                ok = np.abs(comp - c0) <= tolerance * c0
-                ok &= n != n_out  # that one is the uniform stack below
-                for w, cx, p in zip(n[ok].tolist(), comp[ok].tolist(), params[ok].tolist()):
+                evaluated += len(widths)
+                for w, cx, p in stack(c0, tolerance, n_out,
+                                      s2 * (c_in * areas[0] + n_out * final), s2 * inner,
+                                      s2 * (c_in + n_out) + bias * d, s2 * (d - 1),
+                                      bias * n_out):
                     found.append(Candidate(s, d, w, False, cx, p, rfs[layers - 1], cx / c0))
             # (s, n_out)×layers
-            rest = int(a[1:layers].sum())
-            comp_u = s2 * (c_in * n_out * int(a[0]) + n_out * n_out * rest)
+            rest = sum(areas[1:layers])
+            comp_u = s2 * (c_in * n_out * areas[0] + n_out * n_out * rest)
             params_u = s2 * (c_in * n_out + (layers - 1) * n_out * n_out) + bias * layers * n_out
             evaluated += 1
             if abs(comp_u - c0) <= tolerance * c0:
@@ -238,6 +234,35 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
                                        comp_u / c0))
     found.sort(key=lambda c: (-c.layers, abs(c.ratio - 1), c.params, c.size, c.width))
     return info, found, evaluated
+
+
+NUMPY_FROM = 400_000  # grid cells (widths × depths × sizes) from which numpy is faster
+
+
+# The widths n of one (size, depth) whose complexity lin·n + sq·n² is within
+# tolerance of c0, as (n, complexity, params); the width n_out is left out (the
+# uniform stack covers it). Two backends, the same answer: Python ints compared
+# as the floats numpy compares.
+def _stack_python(widths: tuple[int, ...]) -> Any:
+    def stack(c0: int, tolerance: float, n_out: int, lin: int, sq: int, p_lin: int, p_sq: int,
+              p_0: int) -> list[tuple[int, int, int]]:
+        tol = tolerance * c0
+        return [(n, cx, (p_lin + p_sq * n) * n + p_0) for n in widths
+                if n != n_out and float(abs((cx := (lin + sq * n) * n) - c0)) <= tol]
+    return stack
+
+
+def _stack_numpy(widths: tuple[int, ...]) -> Any:
+    import numpy as np
+    n = np.asarray(widths, dtype=np.int64)
+
+    def stack(c0: int, tolerance: float, n_out: int, lin: int, sq: int, p_lin: int, p_sq: int,
+              p_0: int) -> Any:
+        comp = (lin + sq * n) * n
+        ok = (np.abs(comp - c0) <= tolerance * c0) & (n != n_out)
+        kept = n[ok]
+        return zip(kept.tolist(), comp[ok].tolist(), ((p_lin + p_sq * kept) * kept + p_0).tolist())
+    return stack
 
 
 def candidate_network(spec: NetworkSpec, net: NetworkCost, info: StageInfo,

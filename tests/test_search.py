@@ -348,3 +348,19 @@ def test_stacks_that_would_shrink_the_map_away_are_cut_short():
     net = analyze(load("Input(6,6,4) -> 4F(2,2) -> 4F(2,2)").networks[""].graph())
     _, cands, _ = replace(net, "1", tolerance=10.0, sizes=(2,), depths=(1, 16), widths=(4, 8))
     assert cands and {c.layers for c in cands} == {2}
+
+
+@pytest.mark.parametrize("spec, stage", [("he2015-a", "3"), ("he2015-b", "2"), ("vgg16", None)])
+def test_python_and_numpy_grids_agree(spec, stage, monkeypatch):
+    """The two backends of the closed-form grid give the same candidates in the same order."""
+    import cnncost.search as search
+    from cnncost.resolve import load, one_network
+    net = analyze(one_network(load(spec)).graph())
+    label = stage or net.stages[1].name
+    widths = tuple(range(8, 1025, 8))
+    results = []
+    for threshold in (0, 10**12):  # numpy always, then never
+        monkeypatch.setattr(search, "NUMPY_FROM", threshold)
+        results.append(search.replace(net, label, 0.1, (1, 2, 3, 5), (1, 12), widths))
+    (_, numpy_found, n1), (_, python_found, n2) = results
+    assert n1 == n2 and numpy_found == python_found and numpy_found
