@@ -300,7 +300,7 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
     elif isinstance(o, float):  # as json writes it: repr, or NaN / Infinity / -Infinity
         out.append(float.__repr__(o) if o == o and o not in _INFINITIES else
                    "NaN" if o != o else "Infinity" if o > 0 else "-Infinity")
-    elif isinstance(o, (dict, list, tuple)):
+    elif isinstance(o, (dict, list, tuple, LayerDicts)):
         if not o:
             out.append("{}" if isinstance(o, dict) else "[]")
             return
@@ -314,9 +314,10 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
             out.append(newline + "}")
         else:
             sep = "[" + inner
-            for value in o:
-                out.append(sep)
-                _json_value(value, inner, out)
+            for value in o:  # one string per item: 100k layers are 100k strings, not 10M
+                part = [sep]
+                _json_value(value, inner, part)
+                out.append("".join(part))
                 sep = "," + inner
             out.append(newline + "]")
     else:
@@ -498,6 +499,34 @@ def _roofline(r: LayerCost, batch: int, device: Any, dtype: str) -> tuple[float,
     return roofline(2 * r.macs * batch, r.bytes_moved, device, dtype)
 
 
+class LayerDicts(Sequence):  # type: ignore[type-arg]
+    """The JSON's "layers": each row's dict made when it is read, not all held at
+    once (a 100k-layer network's dicts alone are ~150 MB); a list for the API."""
+
+    def __init__(self, net: NetworkCost, device: Any, count: Any) -> None:
+        self.net, self.device, self.count = net, device, count
+
+    def __len__(self) -> int:
+        return len(self.net.rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        net, row = self.net, self.net.rows[i]
+        d = layer_dict(row, net.batch, self.device, net.dtype)
+        if self.count is not None:
+            d["count"] = self.count.values[i if i >= 0 else len(self) + i]  # None: not counted
+        return d
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None) -> dict[str, Any]:
     from .memory import intensity
     t = net.totals
@@ -505,10 +534,7 @@ def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None) -> di
     peak = max(net.rows, key=lambda r: r.live_bytes)  # the first where the peak happens
     totals["peak_layer"] = peak.name
     totals["intensity"] = intensity(t.macs, net.batch, t.bytes_moved)
-    layers = [layer_dict(r, net.batch, device, net.dtype) for r in net.rows]
-    if count is not None:
-        for d, value in zip(layers, count.values):
-            d["count"] = value  # None: the tool counts nothing of this layer
+    layers = LayerDicts(net, device, count)
     out: dict[str, Any] = {"schema": JSON_SCHEMA_VERSION, "name": net.name,
                            "input": shape_list(net.input), "padding": net.padding,
                            "batch": net.batch, "dtype": net.dtype}
