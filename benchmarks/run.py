@@ -1,7 +1,9 @@
 """cnncost's speed and scale benchmarks (`make bench`); results go in docs/performance.md.
 
-1. Whole-process time of `cnncost analyze resnet50 --format json` (and the
-   table), as a ratio to a bare `python -c pass` measured in the same run.
+1. The speed issue's targets, whole process: each command as a ratio to a bare
+   `python -c pass` measured in the same run, with its peak RSS, and "met" or
+   "not met"; then the warm in-process time of each phase (load, lower, cost,
+   JSON, table) for ResNet-50 and a 10k-layer chain, to locate a regression.
 2. Parse + analysis time and peak traced memory for generated specs of 1k,
    10k and 100k layers (written out, not repeated, so parsing is measured too).
 3. Candidates per second of `replace`'s vectorised evaluation.
@@ -28,31 +30,133 @@ PY = sys.executable
 CLI = shutil.which("cnncost", path=str(Path(PY).parent)) or "cnncost"
 
 
-def wall(cmd: list[str], runs: int) -> float:
-    """Median wall time of a command, in seconds (after one warm-up run)."""
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    times = []
-    for _ in range(runs):
+def wall(cmd: list[str], runs: int, stdin: bytes | None = None) -> tuple[float, int]:
+    """Median wall time of a command (after one warm-up run), in seconds, and the
+    largest peak RSS of its runs, in bytes (os.wait4's rusage of that child)."""
+    times, rss = [], 0
+    for i in range(runs + 1):
         t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else
+                                subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        if stdin is not None:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+        if i:  # the first run warms the disk cache and the zoo cache
+            times.append(time.perf_counter() - t0)
+            rss = max(rss, usage.ru_maxrss * 1024)
+    return statistics.median(times), rss
 
 
-def process_times(runs: int) -> None:
-    spec = "resnet50"
-    from cnncost import zoo
-    if zoo.find(spec) is None:
-        spec = "he2015-a"
-    base = wall([PY, "-c", "pass"], runs)
-    print(f"\n## Whole-process time (median of {runs})\n")
-    print("| command | seconds | × python -c pass |")
-    print("|---|---:|---:|")
-    print(f"| python -c pass | {base:.3f} | 1.00 |")
-    env = dict(os.environ, COLUMNS="100")
-    for args in (["analyze", spec, "--format", "json"], ["analyze", spec]):
-        t = wall([CLI, *args], runs) if env else 0.0
-        print(f"| cnncost {' '.join(args)} | {t:.3f} | {t / base:.2f} |")
+class Target:
+    """One row of the speed issue's table: a command, its limit as a multiple of a
+    bare interpreter's start (or in seconds), and optionally a peak-RSS limit."""
+
+    def __init__(self, what: str, cmd: list[str], ratio: float | None = None,
+                 seconds: float | None = None, rss_mb: float | None = None,
+                 runs: int | None = None) -> None:
+        self.what, self.cmd, self.ratio, self.seconds, self.rss_mb = what, cmd, ratio, seconds, rss_mb
+        self.runs = runs
+
+
+def targets(runs: int) -> None:
+    """The speed issue's targets, whole process, as ratios to `python -c pass`
+    measured in the same run; each row says met or not met."""
+    import tempfile
+    tmp = Path(tempfile.mkdtemp(prefix="cnncost-bench-"))
+    specs = {}
+    for n in (10_000, 100_000):
+        specs[n] = tmp / f"chain{n}.cnn"
+        specs[n].write_text(generated(n), encoding="utf-8")
+    rows = [
+        Target("`analyze resnet50 --format json` through the installed `cnncost` script",
+               [CLI, "analyze", "resnet50", "--format", "json"], ratio=2),
+        Target("`analyze resnet50` terminal table (174 rows)", [CLI, "analyze", "resnet50"], ratio=6),
+        Target("10k-layer spec, JSON", [CLI, "analyze", str(specs[10_000]), "--format", "json"],
+               ratio=10, runs=max(3, runs // 4)),
+        Target("100k-layer spec, JSON", [CLI, "analyze", str(specs[100_000]), "--format", "json"],
+               ratio=90, rss_mb=200, runs=3),
+        Target("`replace` whole process, default grid (`replace he2015-a --stage 3`)",
+               [CLI, "replace", "he2015-a", "--stage", "3"], ratio=3),
+        Target("the table of a 10k-layer spec", [CLI, "analyze", str(specs[10_000])], seconds=1.5,
+               runs=3),
+    ]
+    base, _ = wall([PY, "-c", "pass"], runs)
+    print(f"\n## Targets (whole process, median of {runs} unless fewer are shown)\n")
+    print(f"`python -c pass` takes {base:.3f} s on this run; every ratio divides by it.\n")
+    print("| what | seconds | × python start | peak RSS (MB) | target | met? |")
+    print("|---|---:|---:|---:|---|---|")
+    env_cols = dict(os.environ, COLUMNS="100")
+    os.environ.update(env_cols)
+    for t in rows:
+        secs, rss = wall(t.cmd, t.runs or runs)
+        limit = []
+        ok = True
+        if t.ratio is not None:
+            limit.append(f"≤ {t.ratio:g}×")
+            ok &= secs <= t.ratio * base
+        if t.seconds is not None:
+            limit.append(f"≤ {t.seconds:g} s")
+            ok &= secs <= t.seconds
+        if t.rss_mb is not None:
+            limit.append(f"≤ {t.rss_mb:g} MB")
+            ok &= rss <= t.rss_mb * 1e6
+        print(f"| {t.what} | {secs:.3f} | {secs / base:.1f} | {rss / 1e6:.0f} | "
+              f"{' · '.join(limit)} | {'met' if ok else '**not met**'} |")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def phases(runs: int) -> None:
+    """The warm call of each phase, in-process (imports done, caches filled), so a
+    regression can be located: load, lower, cost, JSON, table."""
+    from functools import partial
+
+    from cnncost.costs import analyze
+    from cnncost.report import Format, render_analysis
+    from cnncost.resolve import load, one_network
+    from cnncost.notation import parse
+    print(f"\n## Warm phases (in-process, median of {runs})\n")
+    print("| phase | resnet50 (ms) | 10k-layer chain (ms) | µs per layer (10k) |")
+    print("|---|---:|---:|---:|")
+    text = generated(10_000)
+
+    def median_ms(f, n: int = runs) -> float:
+        f()
+        ts = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+        return 1000 * statistics.median(ts)
+
+    spec50 = one_network(load("resnet50"))
+    g50 = spec50.graph()
+    net50 = analyze(g50)
+    parsed = parse(text)
+    from cnncost.model import NetworkSpec, Padding
+    spec10 = NetworkSpec("chain", parsed.input, Padding.SAME, ((None, parsed.chain),))
+    g10 = spec10.graph()
+    net10 = analyze(g10)
+    import io
+    from rich.console import Console
+
+    def table(net) -> None:
+        Console(file=io.StringIO(), width=100).print(render_analysis(net, Format.TABLE))
+    cases = [
+        ("load (zoo: cached document; chain: parse the text)", partial(load, "resnet50"),
+         partial(parse, text)),
+        ("lower to a graph", spec50.graph, spec10.graph),
+        ("shapes and costs (analyze)", partial(analyze, g50), partial(analyze, g10)),
+        ("JSON", partial(render_analysis, net50, Format.JSON),
+         partial(render_analysis, net10, Format.JSON)),
+        ("terminal table (rich, 100 columns)", partial(table, net50), partial(table, net10)),
+    ]
+    for name, small, big in cases:
+        a = median_ms(small)
+        b = median_ms(big, 1 if "table" in name else runs)  # the 10k table: once, it is slow
+        print(f"| {name} | {a:.2f} | {b:.1f} | {1000 * b / 10_000:.1f} |")
 
 
 def generated(n_layers: int) -> str:
@@ -177,7 +281,8 @@ def roofline() -> None:
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"# cnncost benchmarks — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    process_times(5 if quick else 21)
+    targets(5 if quick else 21)
+    phases(3 if quick else 5)
     scale()
     candidates()
     frameworks()
