@@ -64,7 +64,119 @@ def collapse(tokens: list[str]) -> str:
 
 
 def paper_notation(rows: tuple[LayerCost, ...] | list[LayerCost]) -> str:
-    return collapse([t for r in rows if (t := paper_token(r.layer)) is not None])
+    """A stage's layers in Table 1's notation, branches as branches.
+
+    A chain is its layers' paper_token()s joined by ' + ', repeats collapsed. A merge
+    and the branches that meet in it are one token in the spec language's own form —
+    `res[ a + b ]` for an add whose other operand is the block's input (an identity
+    shortcut), else `add[ a | b ]`, `concat[ a | b | c ]`, `mul[ a | b ]`, `id` for an
+    operand that is the input itself — so a repeat (×k) is collapsed within a branch
+    or over whole blocks, never over layers of different branches. ResNet-50's
+    conv2_x reads `max-p(3,3,2,p=1) + add[ 64F(1,1,b=0) + 64F(3,3,b=0) + 256F(1,1,b=0)
+    | 256F(1,1,b=0) ] + res[ 64F(1,1,b=0) + 64F(3,3,b=0) + 256F(1,1,b=0) ]×2`: Table 1's
+    [1×1, 64; 3×3, 64; 1×1, 256]×3 with the first block's projection shortcut.
+
+    A branch starts where its merge's operands last share a layer (the merge's
+    immediate dominator in the stage; layers of earlier stages count as one input).
+    A training-only head (aux[ … ]) is written after the layer it branches from."""
+    return _Stage(rows).notation()
+
+
+_OUTSIDE = 0  # the stage's input: the network input or any layer of an earlier stage
+
+
+class _Stage:
+    """A stage's layers as a graph: each layer's operands within the stage, and its
+    immediate dominator (the last layer every path from the stage's input to it passes)."""
+
+    def __init__(self, rows: tuple[LayerCost, ...] | list[LayerCost]) -> None:
+        self.rows = {r.index: r for r in rows}
+        self.preds: dict[int, list[int]] = {}
+        self.idom: dict[int, int] = {_OUTSIDE: _OUTSIDE}
+        depth = {_OUTSIDE: 0}
+        for r in rows:  # topological order: every operand's dominator is known
+            preds = [j if j in self.rows else _OUTSIDE for j in r.inputs] or [_OUTSIDE]
+            self.preds[r.index] = preds
+            d = preds[0]
+            for p in preds[1:]:
+                a, b = d, p
+                while a != b:
+                    while depth[a] > depth[b]:
+                        a = self.idom[a]
+                    while depth[b] > depth[a]:
+                        b = self.idom[b]
+                    if a != b:
+                        a, b = self.idom[a], self.idom[b]
+                d = a
+            self.idom[r.index] = d
+            depth[r.index] = depth[d] + 1
+        self.seen: set[int] = set()
+
+    def notation(self) -> str:
+        read = {j for r in self.rows.values() for j in r.inputs}
+        main = [i for i, r in self.rows.items() if not r.train_only]
+        end = max(main, default=None)  # None: a stage of only an aux[ … ] head
+        chain = self.chain(end, _OUTSIDE) if end is not None else []
+        for sink in sorted(i for i in self.rows if i not in read and i != end):
+            fork = sink  # where it leaves the layers written so far
+            while fork in self.rows and fork not in self.seen:
+                fork = self._back(fork)
+            fork = fork if fork in self.rows else _OUTSIDE
+            head = self.chain(sink, fork)
+            text = ("aux" if self.rows[sink].train_only else "") + \
+                f"[ {collapse([t for _, t in head])} ]"
+            at = next((k + 1 for k, (i, _) in enumerate(chain) if i == fork),
+                      0 if fork == _OUTSIDE else len(chain))
+            chain.insert(at, (sink, text))
+        return collapse([t for _, t in chain])
+
+    def chain(self, end: int, stop: int, silent_too: bool = False) -> list[tuple[int, str]]:
+        """(layer, token) from just after `stop` to `end`, in order; with `silent_too`,
+        the layers Table 1 leaves out are written too (a branch of only bn)."""
+        out: list[tuple[int, str]] = []
+        v = end
+        while v != stop and v in self.rows and v not in self.seen:
+            self.seen.add(v)
+            r, preds = self.rows[v], self.preds[v]
+            if len(set(preds)) == 1:
+                token = format_layer(r.layer) if silent_too else paper_token(r.layer)
+                if token is not None:
+                    out.append((v, token))
+                v = preds[0]
+                continue
+            fork = self.idom[v]
+            out.append((v, self.merge(r, [self.branch(p, fork) for p in preds])))
+            v = fork
+        out.reverse()
+        return out
+
+    def branch(self, start: int, fork: int) -> str:
+        """One operand of a merge: '' when it is the fork's output itself."""
+        if start == fork:
+            return ""
+        tokens = self.chain(start, fork)
+        if not tokens:  # only layers Table 1 leaves out (bn, relu): write them
+            self.seen.difference_update(self._between(start, fork))
+            tokens = self.chain(start, fork, silent_too=True)
+        return collapse([t for _, t in tokens])
+
+    def _between(self, start: int, fork: int) -> set[int]:
+        out, v = set(), start
+        while v != fork and v in self.rows:
+            out.add(v)
+            v = self._back(v)
+        return out
+
+    def _back(self, v: int) -> int:
+        """The layer before v on its path: its operand, or for a merge its dominator."""
+        preds = self.preds[v]
+        return preds[0] if len(set(preds)) == 1 else self.idom[v]
+
+    @staticmethod
+    def merge(r: LayerCost, branches: list[str]) -> str:
+        if r.kind == "add" and len(branches) == 2 and branches.count("") == 1:
+            return f"res[ {branches[0] or branches[1]} ]"
+        return f"{r.kind}[ " + " | ".join(b or "id" for b in branches) + " ]"
 
 
 # ---------------------------------------------------------------------------

@@ -86,6 +86,58 @@ def test_collapse_repeats(tokens, text):
     assert collapse(tokens) == text
 
 
+def _notation(spec: str) -> str:
+    from cnncost.comparison import paper_notation
+    net = analyze(next(iter(load(spec).networks.values())).graph())
+    return paper_notation(net.rows)
+
+
+@pytest.mark.parametrize("spec,text", [
+    # a plain chain: Table 1's tokens, repeats collapsed, bn/relu/softmax not written
+    ("Input(224,224,3) -> (7,64)/2 -> 3/3 -> (3,128) -> relu -> (3,128) -> (3,128) -> 2/2 "
+     "-> 4096fc -> softmax", "(7,64)/2 + 3/3 + (3,128)×3 + 2/2 + 4096fc"),
+    # two equal layers in two branches are two branches, never one layer ×2
+    ("Input(32,32,16) -> add[ 16F(1,1) | 16F(1,1) ]", "add[ (1,16) | (1,16) ]"),
+    ("Input(32,32,16) -> res[ (3,16) -> bn -> relu -> (3,16) ]", "res[ (3,16)×2 ]"),
+    ("Input(32,32,8) -> concat[ id | (3,8) ]x2", "concat[ id | (3,8) ]×2"),
+    ("Input(32,32,8) -> add[ bn | (3,8) ]", "add[ bn | (3,8) ]"),  # a branch of only bn
+    ("Input(32,32,8) -> mul[ id | gap -> 8fc ]", "mul[ id | gap + 8fc ]"),
+    ("Input(32,32,3) -> (3,16) -> aux[ 3/2 -> 10fc ] -> (3,16)", "(3,16) + aux[ 3/2 + 10fc ] + (3,16)"),
+])
+def test_paper_notation_writes_branches_as_branches(spec, text):
+    assert _notation(spec) == text
+
+
+def _bottleneck(w: int, first: str = "", mid: str = "") -> str:
+    """He et al. 2016, Table 1: [1×1, w; 3×3, w; 1×1, 4w]; bias-free convolutions."""
+    return f"{w}F(1,1{first},b=0) + {w}F(3,3{mid},b=0) + {4 * w}F(1,1,b=0)"
+
+
+def _stage(w: int, blocks: int, s: str, v1: bool) -> str:
+    """A stage of `blocks` bottlenecks: the first with a projection shortcut (1×1, 4w,
+    the stage's stride), the rest with identity shortcuts."""
+    first = _bottleneck(w, s if v1 else "", "" if v1 else s)
+    return (f"add[ {first} | {4 * w}F(1,1{s},b=0) ] + res[ {_bottleneck(w)} ]×{blocks - 1}")
+
+
+@pytest.mark.parametrize("name,v1", [("resnet50", False), ("resnet50_v1", True)])
+def test_paper_notation_of_resnet50(name, v1):
+    """Table 1's 50-layer column: conv2_x is a 3×3 max pool, stride 2, then
+    [1×1, 64; 3×3, 64; 1×1, 256]×3; conv3_x–conv5_x [1×1, w; 3×3, w; 1×1, 4w]×4, ×6, ×3
+    for w = 128, 256, 512, stride 2 (on the 3×3 in torchvision's v1.5, on the first 1×1
+    in the paper's v1). The first block of each stage projects its shortcut."""
+    code, out, _ = run("compare", name, "--format", "json")
+    stages = {s["name"]: s["layers"] for s in json.loads(out)["variants"][0]["stages"]}
+    assert code == 0 and stages == {
+        "conv1": "64F(7,7,s=2,b=0)",
+        "conv2_x": "max-p(3,3,2,p=1) + " + _stage(64, 3, "", v1),
+        "conv3_x": _stage(128, 4, ",s=2", v1),
+        "conv4_x": _stage(256, 6, ",s=2", v1),
+        "conv5_x": _stage(512, 3, ",s=2", v1),
+        "head": "gap + 1000fc",
+    }
+
+
 def test_compare_json_contract():
     code, out, _ = run("compare", "he2015", "--format", "json")
     data = json.loads(out)
