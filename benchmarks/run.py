@@ -24,6 +24,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -43,22 +44,23 @@ def wall(cmd: list[str], runs: int, stdin: bytes | None = None) -> tuple[float, 
             proc.stdin.write(stdin)
             proc.stdin.close()
         _, _, usage = os.wait4(proc.pid, 0)
-        proc.returncode = 0
+        proc.returncode = 0  # reaped by wait4 above: Popen must not wait on it again
         if i:  # the first run warms the disk cache and the zoo cache
             times.append(time.perf_counter() - t0)
             rss = max(rss, usage.ru_maxrss * 1024)
     return statistics.median(times), rss
 
 
-class Target:
+class Target(NamedTuple):
     """One row of the speed issue's table: a command, its limit as a multiple of a
     bare interpreter's start (or in seconds), and optionally a peak-RSS limit."""
 
-    def __init__(self, what: str, cmd: list[str], ratio: float | None = None,
-                 seconds: float | None = None, rss_mb: float | None = None,
-                 runs: int | None = None) -> None:
-        self.what, self.cmd, self.ratio, self.seconds, self.rss_mb = what, cmd, ratio, seconds, rss_mb
-        self.runs = runs
+    what: str
+    cmd: list[str]
+    ratio: float | None = None
+    seconds: float | None = None
+    rss_mb: float | None = None
+    runs: int | None = None
 
 
 def targets(runs: int) -> None:
@@ -88,8 +90,7 @@ def targets(runs: int) -> None:
     print(f"`python -c pass` takes {base:.3f} s on this run; every ratio divides by it.\n")
     print("| what | seconds | × python start | peak RSS (MB) | target | met? |")
     print("|---|---:|---:|---:|---|---|")
-    env_cols = dict(os.environ, COLUMNS="100")
-    os.environ.update(env_cols)
+    os.environ["COLUMNS"] = "100"  # the tables' width, for every command below
     for t in rows:
         secs, rss = wall(t.cmd, t.runs or runs)
         limit = []
