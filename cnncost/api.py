@@ -17,18 +17,18 @@ docs/api.md has the examples.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
 from typing import Any
 
 from .costs import NetworkCost
 from .errors import CnnCostError, did_you_mean, shorten
 from .graph import Graph
 from .model import Document, NetworkSpec, Padding, Shape
+from .record import fields, record
 
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Analysis(NetworkCost):
     """A NetworkCost (rows, stages, totals) that can say itself as the CLI's JSON."""
 

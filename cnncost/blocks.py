@@ -20,10 +20,10 @@ import math
 import operator
 import re
 import warnings
-from dataclasses import dataclass
 from typing import Callable
 
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
+from .record import record
 
 SIGNATURE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*"
                        r"(?:\(\s*(.*?)\s*\))?\s*")
@@ -180,7 +180,7 @@ def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     name: str  # lower-case name used in specs
     params: tuple[tuple[str, float | int | None], ...]  # (name, default or None)

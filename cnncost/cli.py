@@ -423,7 +423,7 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
         if doc.is_variants and baseline is None and doc.baseline is not None:
             baseline = len(nets) + list(doc.networks).index(doc.baseline)
         for key, spec in doc.networks.items():
-            from dataclasses import replace
+            from .record import replace
             named = spec if spec.name else replace(spec, name=_short(ref) if ref != STDIN
                                                    else "stdin")
             nets.append(analyze(named.graph(shape, pad), batch, dtype))

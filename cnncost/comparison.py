@@ -5,13 +5,11 @@ Pure functions: NetworkCost in, plain frozen values out; report.py renders them.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import enum
 import hashlib
 import re
 from typing import Any
-from dataclasses import dataclass
 from operator import attrgetter
 
 from .costs import LayerCost, NetworkCost, Totals
@@ -19,6 +17,7 @@ from .errors import CnnCostError, shorten
 from .layers import BY_CLASS, Conv, Layer, Pool, PoolOp
 from .metrics import BASELINE, BUDGETS, COMPARED
 from .printer import format_layer
+from .record import fields as record_fields, record
 
 # ---------------------------------------------------------------------------
 # He & Sun's Table 1 notation, rendered from the graph
@@ -183,7 +182,7 @@ class _Stage:
 # compare
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VariantRow:
     name: str
     net: NetworkCost
@@ -203,7 +202,7 @@ class VariantRow:
         return {s.name: paper_notation(s.rows) for s in self.net.stages}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     baseline: str
     rows: tuple[VariantRow, ...]
@@ -258,7 +257,7 @@ class Change(str, enum.Enum):
     REMOVED = "-"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DiffRow:
     change: Change
     stage: str  # B's stage of the layer (A's for a removed one)
@@ -285,7 +284,7 @@ def comparable_stages(a: list[str], b: list[str]) -> bool:
     return all(name in it for name in short) and bool(set(a) & set(b))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diff:
     a: NetworkCost
     b: NetworkCost
@@ -417,7 +416,7 @@ def why(a: NetworkCost, x: LayerCost, b: NetworkCost, y: LayerCost) -> str:
     if type(la) is not type(lb):
         parts.append(f"{format_layer(la)} → {format_layer(lb)}")
     elif la != lb:
-        fields = [f.name for f in dataclasses.fields(la) if getattr(la, f.name) != getattr(lb, f.name)]
+        fields = [f.name for f in record_fields(la) if getattr(la, f.name) != getattr(lb, f.name)]
         if "kh" in fields or "kw" in fields:
             parts.append(f"kernel {la.kh}x{la.kw} → {lb.kh}x{lb.kw}")  # type: ignore[attr-defined]
         for f in fields:
@@ -553,7 +552,7 @@ def parse_percent(text: str, what: str) -> float:
     return float(m.group(1))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limit:
     metric: str  # a metrics.BUDGETS key
     value: int  # the network's value
@@ -570,14 +569,14 @@ class Limit:
         return self.value - self.limit
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StageGrowth:
     stage: str
     before: int  # complexity in the baseline (0 without one)
     after: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckResult:
     net: NetworkCost
     baseline: NetworkCost | None

@@ -25,7 +25,6 @@ one cannot be declared, so nothing counts as a silent zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from operator import attrgetter
 
 from .graph import NodeInfo, infer
@@ -33,6 +32,7 @@ from .layers import BY_CLASS, Cost, Layer
 from .layers.base import Jump
 from .metrics import METRICS
 from .model import Graph, Shape
+from .record import record
 
 
 def layer_cost(layer: Layer, info: NodeInfo) -> Cost:
@@ -44,7 +44,7 @@ def layer_cost(layer: Layer, info: NodeInfo) -> Cost:
 # Results
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerCost:
     """One row: a node of the graph and its costs."""
 
@@ -86,7 +86,7 @@ _GETTERS = tuple((m.total_name, max if m.total == "max" else sum, attrgetter(m.k
                  for m in METRICS)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Totals:
     """Sums of every metric over a set of rows; computed, never stored beside the rows.
     Read a metric as ``totals.macs`` or ``totals["macs"]``."""
@@ -113,7 +113,7 @@ class Totals:
                                and not r.train_only))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StageCost:
     name: str
     rows: tuple[LayerCost, ...]
@@ -128,7 +128,7 @@ class StageCost:
         return Totals.of(self.rows)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkCost:
     name: str
     input: Shape

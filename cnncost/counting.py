@@ -32,7 +32,6 @@ Pure: no torch, no I/O; exact integers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from .costs import NetworkCost
 from .errors import CnnCostError, did_you_mean
@@ -41,9 +40,10 @@ from .layers import Act, PoolOp
 from .layers.base import adaptive_windows
 from .layers.conv import strides_of
 from .model import Shape
+from .record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gap:
     """What a rule returns for a layer the tool reports it cannot count (fully or
     in part): `counted` is what the tool still adds for the layer, `why` what it
@@ -53,7 +53,7 @@ class Gap:
     counted: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class View:
     """What a rule sees of one layer: the layer spec, its inputs and output (H×W×C),
     cnncost's MACs for it, and the padding cnncost resolved (top, bottom, left, right)."""
@@ -94,7 +94,7 @@ class View:
 Rule = Callable[[View], "int | Gap"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tool:
     name: str
     version: str  # the release the rules were read from and tested against
@@ -103,7 +103,7 @@ class Tool:
     rules: Mapping[str, Rule]  # layer kind (layers.KINDS) → rule
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Count:
     """What one tool reports for a network, row by row."""
 

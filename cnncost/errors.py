@@ -13,10 +13,11 @@ The CLI prints ``str(err)`` and exits with status 2; nothing else is shown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from .record import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """A piece of spec text and where it came from."""
 
@@ -27,7 +28,7 @@ class Source:
     indent: int = 0  # columns YAML stripped from each later line of a block scalar
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     """Half-open character range [start, end) into a Source."""
 

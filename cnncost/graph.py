@@ -8,14 +8,14 @@ token the user typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from .errors import CnnCostError
 from .layers import BY_CLASS, Ctx, ShapeError
 from .layers.base import Jump
 from .model import INPUT, Graph, Node, Padding, Shape
+from .record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeInfo:
     """What shape inference learns about one node."""
 

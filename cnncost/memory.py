@@ -26,11 +26,11 @@ element counts; each is checked against PyTorch in tests/test_memory.py:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from .layers import BY_CLASS
 from .model import INPUT, Graph
+from .record import record
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 
@@ -172,7 +172,7 @@ def peak(live: list[int]) -> tuple[int, int]:
 # Devices and the roofline: a lower bound, never a prediction
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Device:
     """Peak arithmetic and memory bandwidth of a machine (a YAML device file)."""
 

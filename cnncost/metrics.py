@@ -7,10 +7,11 @@ sum it over rows. Adding one is a row here plus the rule that computes it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import record
 
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Metric:
     key: str  # JSON and CSV key, and the LayerCost attribute that holds it
     label: str  # column header in the terminal table and markdown

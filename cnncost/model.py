@@ -9,16 +9,16 @@ the cost rules (costs.py).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import CnnCostError, Span
+from .record import field, record
 
 if TYPE_CHECKING:
     from .notation import Chain
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Shape:
     """A tensor H×W×C. A flat vector of n features is 1×1×n."""
 
@@ -45,7 +45,7 @@ class Padding(str, enum.Enum):
 INPUT = -1  # the node id that stands for the network's input tensor
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """One layer in the graph."""
 
@@ -57,7 +57,7 @@ class Node:
     train_only: bool = False  # inside aux[ … ]: runs only in training (params, no inference cost)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Graph:
     """A network: nodes in topological order (each reads only earlier nodes)."""
 
@@ -74,7 +74,7 @@ class Graph:
         return len(self.nodes) - 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkSpec:
     """A network as written: its (optionally labelled) stages of parsed chains."""
 
@@ -104,12 +104,12 @@ class NetworkSpec:
         graph = lower_stages(self.stages, input or self.input, padding or self.padding, self.name,
                              self.input_span)
         if self.uncosted:
-            from dataclasses import replace
+            from .record import replace
             graph = replace(graph, uncosted=self.uncosted)
         return graph
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     """What a spec file holds: one network, or named variants with a baseline."""
 

@@ -35,15 +35,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .layers import BRANCHES, SYNTAX, Identity, Layer
 from .layers.base import TORCH_SPELLINGS, Args, Value
 from .model import INPUT, Graph, Node, Padding, Shape
+from .record import field, record
 
 MAX_LAYERS = 250_000  # refuse specs that expand to more layers than this
 MAX_NESTING = 64  # brackets nested deeper than this are refused
@@ -84,8 +83,7 @@ TOKENS: dict[str, re.Pattern[str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # one per token read: a tuple is the cheapest to make
     kind: str
     text: str
     start: int
@@ -132,7 +130,7 @@ class Tokenizer:
         m = TOKENS[kind].match(self.text, self.pos)
         if not m:
             return False
-        if kind in ("INT", "NUMBER"):
+        if kind in ("INT", "NUMBER") and m.end() - m.start() > MAX_DIGITS:  # a Span only then
             check_digits(m.group().replace(".", ""), Span(self.source, m.start(), m.end()))
         if not peek:
             self.next = Token(kind, m.group(), m.start(), m.end())
@@ -194,32 +192,32 @@ def _token_end(text: str, start: int) -> int:
 # Syntax tree
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Leaf:
     layer: Layer
     span: Span = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Repeat:
     body: "Item"
     count: int
     span: Span = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Branch:
     op: str  # "concat" | "add"
     branches: tuple["Chain", ...]
     span: Span = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chain:
     items: tuple["Item", ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deferred:
     """A call of a block that reads `cin`, the channels reaching it: it is
     expanded during lowering, once shape inference knows them."""
@@ -242,7 +240,7 @@ class Deferred:
 Item = Leaf | Repeat | Branch | Chain | Deferred
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parsed:
     """A parsed spec: its optional Input(...) and its chain."""
 

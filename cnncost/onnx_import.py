@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +83,7 @@ from .layers.base import tf_same
 from .layers.reshape import chunk_slices
 from .model import INPUT, Document, NetworkSpec, Node, Padding, Shape
 from .notation import Branch, Chain, Item, Leaf, Repeat
+from .record import record, replace
 
 MAX_STAGES = 64  # more module groups than this: no stage labels
 MAX_PERIOD = 8  # the longest run of items folded into a [ … ]×k repeat
@@ -94,7 +94,7 @@ OPSET_MIN = 7  # ONNX opsets older than this are refused
 # The result
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Uncosted:
     """A node that costs nothing because cnncost has no rule for it."""
 
@@ -103,7 +103,7 @@ class Uncosted:
     reason: str  # why it has no mapping
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Imported:
     """What an import gives: the Document, and what it could not cost."""
 
@@ -130,7 +130,7 @@ class Unsupported(Exception):
         self.reason = reason
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Const:
     """A constant: an initializer or parameter (`param`), or an exporter's constant."""
 
@@ -158,7 +158,7 @@ def const_of(array: Any, name: str = "", param: bool = False) -> Const:
     return Const(tuple(int(d) for d in a.shape), name, param, None, a)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Val:
     """A tensor computed by the network: node `node`'s output (an H×W×C map),
     seen by the model in `form` with `dims`.
@@ -178,7 +178,7 @@ class Val:
 UNKNOWN = object()  # the output of a node that could not be converted
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Origin:
     """Where a layer came from in the model."""
 
@@ -191,7 +191,7 @@ class Origin:
                     len(self.op) + 1 + max(1, len(self.name)))
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class RawNode:
     layer: Layer
     inputs: tuple[int, ...]

@@ -178,7 +178,7 @@ def _with_uncosted(doc: Document, uncosted: tuple) -> Document:  # type: ignore[
     """The document with its network's uncosted nodes recorded, for every report."""
     if not uncosted:
         return doc
-    from dataclasses import replace
+    from .record import replace
     notes = tuple(f"{u.op} {u.name}" for u in uncosted)
     return replace(doc, networks={k: replace(n, uncosted=notes) for k, n in doc.networks.items()})
 
@@ -199,7 +199,7 @@ def spec_text(data: bytes, shown: str, what: str, utf8_hint: str, binary: bool =
 
 
 def _renamed(net: NetworkSpec, name: str) -> NetworkSpec:
-    from dataclasses import replace
+    from .record import replace
     return replace(net, name=name)
 
 

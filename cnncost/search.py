@@ -16,7 +16,6 @@ numpy is imported inside the functions that need it, so `analyze` starts fast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace as dc_replace
 from typing import Any
 
 from .comparison import collapse
@@ -27,13 +26,14 @@ from .layers import BY_CLASS, Conv
 from .model import INPUT, Graph, NetworkSpec, Node, Shape
 from .notation import Chain, Item, Repeat, parse
 from .printer import format_chain, format_layer, yaml_quote
+from .record import record, replace as dc_replace
 
 INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this
 MAX_DEPTH = 256  # layers in a candidate stage
 MAX_WIDTHS = 10_000  # widths n in the grid
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StageInfo:
     """What a replacement must fit: the stage's input, output and cost."""
 
@@ -97,7 +97,7 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
         tuple(format_layer(r.layer) for r in rows[:i0]), first - 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     size: int  # filter size s
     depth: int  # d: layers of width n before the restoring layer (uniform: all layers)

@@ -17,11 +17,11 @@ Nothing here parses text or prints; the rules are small functions of shapes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from ..errors import CnnCostError, Span, did_you_mean
 from ..model import Padding, Shape
+from ..record import record
 
 # A distance on the input between adjacent output units: an int, or a Fraction
 # after upsampling (up(2) halves it).
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cost:
     params: int = 0
     macs: int = 0
@@ -65,7 +65,7 @@ def fail(message: str, hint: str = "") -> NoReturn:
     raise ShapeError(message, hint)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Saved:
     """One tensor autograd keeps for the backward pass (train mode, PyTorch eager).
 
@@ -99,7 +99,7 @@ def save_output(layer: object, info: object, grads: tuple[bool, ...]) -> tuple[S
     return SAVE_OUTPUT
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ctx:
     """What a shape rule may know besides its inputs."""
 
@@ -140,7 +140,7 @@ def tf_same(size: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
 # Notation: signatures and argument binding
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Value:
     """One argument value: an int, a float, a word, or an `a x b` pair."""
 
@@ -159,7 +159,7 @@ TORCH_SPELLINGS = {
 }
 
 
-@dataclass
+@record(frozen=False)
 class Args:
     """A call's arguments; builders pull typed values out by name."""
 
@@ -258,7 +258,7 @@ class Args:
         return p, ph, pw
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sig:
     """A named layer's signature: names, positional and keyword arguments, builder."""
 
@@ -290,7 +290,7 @@ def number_text(x: float | int) -> str:
 # The registry entry
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KindDef:
     """Everything cnncost knows about one layer kind, in one place."""
 

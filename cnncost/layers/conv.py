@@ -5,9 +5,9 @@ Every kind here is a convolutional layer for He & Sun's Eq. (1) and depth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..model import Padding, Shape
+from ..record import record
 from .base import (
     SAVE_INPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail, opts, out_size, save_input,
     tf_same,
@@ -18,7 +18,7 @@ from .base import (
 Pad = int | str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Conv:
     """n filters of kh×kw over c_in/groups input channels each."""
 
@@ -38,7 +38,7 @@ class Conv:
     pw: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Depthwise:
     """Depthwise conv: groups = c_in, `multiplier` filters per input channel."""
 
@@ -56,7 +56,7 @@ class Depthwise:
     pw: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConvTranspose:
     """Transposed convolution ("up-conv", "deconv"): n filters of kh×kw.
 
@@ -86,7 +86,7 @@ def strides_of(layer: Conv | Depthwise | ConvTranspose | "Pool") -> tuple[int, i
     return (layer.sh or layer.stride, layer.sw or layer.stride)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelWise:
     """ChannelNets' channel-wise convolution (arXiv 1809.01330, §3.1).
 
@@ -103,7 +103,7 @@ class ChannelWise:
     bias: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupChannelWise:
     """ChannelNets' group channel-wise convolution (arXiv 1809.01330, §3.2).
 
@@ -119,7 +119,7 @@ class GroupChannelWise:
     bias: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConvClassifier:
     """ChannelNets' convolutional classification layer (arXiv 1809.01330, §3.4).
 

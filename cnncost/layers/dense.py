@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..model import Shape
+from ..record import record
 from .base import Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail, opts, save_input
 from .elementwise import ACT_DEFAULT_ARG, ACT_OPS, ACT_TORCH, ACT_WORDS, SAVES_OUTPUT, Act
 from .pool import whole_map
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dense:
     """Fully connected layer; a spatial input is flattened implicitly."""
 
@@ -19,7 +19,7 @@ class Dense:
     bias: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SE:
     """Squeeze-and-excitation: gap → fc(sq) → act → fc(C) → gate → channel-wise ×.
 

@@ -7,10 +7,10 @@ per output element (a documented judgment call, fvcore's where it has one).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from ..errors import CnnCostError
 from ..model import Shape
+from ..record import record
 from .base import (
     FP32, FREE, SAVE_INPUT, SAVE_OUTPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail,
     number_text, save_input,
@@ -66,14 +66,14 @@ AFFINE_OPS = 1  # … and one more with the affine γ, β (fvcore counts 5 with,
 LRN_EXTRA_OPS = 3  # per element, besides `size` squares-and-adds: scale, power, divide
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Activation:
     kind = "act"
     fn: Act
     arg: float | int | str | None = None  # slope, alpha or approximation; costs nothing
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PReLU:
     """Leaky ReLU with a learned slope: one per channel, or one shared (prelu(1))."""
 
@@ -81,12 +81,12 @@ class PReLU:
     shared: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BatchNorm:
     kind = "bn"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupNorm:
     """Group normalisation over g groups of channels (Wu & He 2018): γ, β per channel."""
 
@@ -94,14 +94,14 @@ class GroupNorm:
     groups: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerNorm:
     """Layer normalisation over the channels at each position (ConvNeXt's LayerNorm2d)."""
 
     kind = "ln"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InstanceNorm:
     """Instance normalisation: each channel of each sample; γ, β only with affine=1."""
 
@@ -109,14 +109,14 @@ class InstanceNorm:
     affine: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scale:
     """A learned per-channel scale (ConvNeXt's layer scale, γ·x): C params."""
 
     kind = "scale"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LRN:
     """Cross-channel local response normalisation over `size` channels."""
 
@@ -124,7 +124,7 @@ class LRN:
     size: int = 5
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dropout:
     kind = "dropout"
 

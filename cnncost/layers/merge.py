@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..model import Shape
+from ..record import record
 from .base import Cost, Ctx, FREE, Geometry, KindDef, Saved, fail
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Concat:
     """Concatenation of its inputs along channels; spatial sizes must agree."""
 
     kind = "concat"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Add:
     """Element-wise sum of its inputs; shapes must agree exactly."""
 
     kind = "add"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mul:
     """Element-wise product of its inputs; a 1×1×1, 1×1×C or H×W×1 operand broadcasts."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import CnnCostError
 from ..model import Padding, Shape
+from ..record import record
 from .base import (
     INT64, NOTHING, SAVE_INPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, adaptive_windows,
     fail, opts, tf_same,
@@ -20,7 +20,7 @@ class PoolOp(str, enum.Enum):
     AVG = "avg"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pool:
     """Window kh×kw, stride s pooling."""
 
@@ -37,7 +37,7 @@ class Pool:
     pw: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GlobalPool:
     """gap / gmp: the whole map pooled to 1×1×C."""
 
@@ -45,7 +45,7 @@ class GlobalPool:
     op: PoolOp
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdaptivePool:
     """PyTorch's AdaptiveAvgPool2d/AdaptiveMaxPool2d to a fixed h×w."""
 
@@ -55,7 +55,7 @@ class AdaptivePool:
     w: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SPP:
     """Spatial pyramid max pooling: n×n bins per level, flattened to C·Σn²."""
 

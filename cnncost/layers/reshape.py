@@ -7,10 +7,10 @@ upsampling).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..errors import CnnCostError
 from ..model import Shape
+from ..record import record
 from .base import Args, Cost, Ctx, FREE, Geometry, Jump, KindDef, Sig, fail
 from .pool import whole_map
 
@@ -20,12 +20,12 @@ UP_MODES = {"nearest": "nearest", "bilinear": "bilinear"}
 UP_OPS = {"nearest": 1, "bilinear": 4}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flatten:
     kind = "flatten"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Shuffle:
     """ShuffleNet's channel shuffle: a permutation of channels, no arithmetic."""
 
@@ -33,7 +33,7 @@ class Shuffle:
     groups: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chunk:
     """The index-th (from 1) slice of torch.chunk(x, parts) along the channels: a view."""
 
@@ -42,12 +42,12 @@ class Chunk:
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Identity:
     kind = "id"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pad:
     """Zero padding of the map: rows on top and bottom, columns left and right."""
 
@@ -58,7 +58,7 @@ class Pad:
     right: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelPad:
     """Zero channels up to `channels` (ResNet's option A shortcut), split evenly."""
 
@@ -66,7 +66,7 @@ class ChannelPad:
     channels: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PixelShuffle:
     """Depth to space: H×W×C → H·r × W·r × C/r²."""
 
@@ -74,7 +74,7 @@ class PixelShuffle:
     r: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PixelUnshuffle:
     """Space to depth (YOLOv2's reorg): H×W×C → H/r × W/r × C·r²."""
 
@@ -82,7 +82,7 @@ class PixelUnshuffle:
     r: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Upsample:
     """Upsampling by whole factors (fh, fw) or to a size (h, w)."""
 

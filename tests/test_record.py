@@ -1,0 +1,130 @@
+"""cnncost.record behaves as @dataclass(frozen=True, slots=True) does: each check
+builds the same class both ways and compares what they do."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+
+import pytest
+
+from cnncost import record as rec
+from cnncost.layers.conv import Conv
+from cnncost.model import Shape
+from cnncost.record import FrozenError, field, fields, record, replace
+
+
+def both(frozen: bool = True):
+    """The same class body as a record and as a dataclass."""
+    def body(mod):
+        class P:
+            a: int
+            b: int = 2
+            c: str = mod.field(default="x", compare=False)
+            d: tuple = mod.field(default_factory=tuple, repr=False)
+        return P
+    r = record(frozen=frozen)(body(rec))
+    d = dataclasses.dataclass(frozen=frozen, slots=True)(body(dataclasses))
+    return r, d
+
+
+def test_init_repr_eq_hash_as_dataclasses():
+    R, D = both()
+    for args in [(1,), (1, 3), (1, 3, "y"), (1, 3, "y", (4,))]:
+        r, d = R(*args), D(*args)
+        assert repr(r) == repr(d).replace(D.__qualname__, R.__qualname__)
+        assert (r.a, r.b, r.c, r.d) == (d.a, d.b, d.c, d.d)
+        assert hash(R(*args[:3])) == hash(D(*args[:3]))
+    assert R(1, 2, "x") == R(1, 2, "not compared")
+    assert R(1, 2) != R(1, 3)
+    assert R(1) != D(1) and R(1).__eq__(D(1)) is NotImplemented
+    assert R(1, d=(5,)).d == (5,) and R(1).d == ()
+    assert R.__slots__ == D.__slots__ == ("a", "b", "c", "d")
+    assert R.__match_args__ == D.__match_args__
+    with pytest.raises(TypeError):
+        R()
+    with pytest.raises(TypeError):
+        R(1, 2, "x", [], 5)
+
+
+def test_frozen_and_mutable():
+    R, _ = both()
+    r = R(1)
+    with pytest.raises(FrozenError):
+        r.a = 2
+    with pytest.raises(AttributeError):
+        del r.b
+    with pytest.raises(AttributeError):
+        r.other = 1  # slots: no other attributes
+    M, DM = both(frozen=False)
+    m = M(1)
+    m.a = 5
+    assert m.a == 5 and M.__hash__ is None and DM.__hash__ is None
+
+
+@record
+class Pair:  # at module level, so pickle finds it
+    a: int
+    b: int = 2
+    c: str = field(default="x", compare=False)
+    d: tuple = field(default_factory=tuple, repr=False)
+
+
+def test_pickle_copy_replace_fields():
+    R = Pair
+    r = R(1, 3, "y", (4,))
+    for other in (pickle.loads(pickle.dumps(r)), copy.copy(r), copy.deepcopy(r)):
+        assert other == r and other.c == "y" and other.d == (4,)
+    assert replace(r, b=7) == R(1, 7, "y", (4,))
+    assert [f.name for f in fields(R)] == [f.name for f in fields(r)] == ["a", "b", "c", "d"]
+    # dataclasses' own functions work on records too
+    assert dataclasses.is_dataclass(r)
+    assert dataclasses.replace(r, a=9).a == 9
+    assert dataclasses.asdict(r) == {"a": 1, "b": 3, "c": "y", "d": (4,)}
+    assert [f.name for f in dataclasses.fields(r)] == ["a", "b", "c", "d"]
+
+
+def test_inheritance_and_explicit_methods():
+    @record
+    class Base:
+        x: int
+        y: int = 0
+
+    @record
+    class Child(Base):
+        z: int = 1
+
+        def __repr__(self) -> str:
+            return "mine"
+
+    c = Child(1, 2, 3)
+    assert (c.x, c.y, c.z) == (1, 2, 3) and repr(c) == "mine"
+    assert Base(1) == Base(1, 0) and Child(1) != Base(1)
+    assert [f.name for f in fields(Child)] == ["x", "y", "z"]
+
+    @record
+    class Explicit:
+        v: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert Explicit(1) == Explicit(2) and hash(Explicit(1)) == 7
+
+    with pytest.raises(TypeError, match="non-default argument"):
+        @record
+        class Bad:
+            a: int = 0
+            b: int
+
+
+def test_cnncost_values_round_trip():
+    """The layer and shape values the zoo cache pickles."""
+    conv = Conv(64, 3, 3)
+    assert pickle.loads(pickle.dumps(conv)) == conv and hash(conv) == hash(Conv(64, 3, 3))
+    assert replace(conv, filters=32) == Conv(32, 3, 3)
+    assert Shape(224, 224, 3) == Shape(224, 224, 3) and Shape(1, 1, 1) != Shape(1, 1, 2)
