@@ -306,18 +306,28 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
             return
         inner = newline + "  "
         if isinstance(o, dict):
-            sep = "{" + inner
-            for key, value in o.items():
-                out.append(sep + _json_str(key) + ": ")
-                _json_value(value, inner, out)
-                sep = "," + inner
-            out.append(newline + "}")
+            template = _dict_template(tuple(o), newline)
+            values = []
+            for value in o.values():
+                kind = type(value)  # a layer's dict is mostly ints and strs: no call for them
+                if kind is int:
+                    values.append(int.__repr__(value))
+                elif kind is str:
+                    values.append(_json_str(value))
+                else:
+                    part: list[str] = []
+                    _json_value(value, inner, part)
+                    values.append("".join(part))
+            out.append(template % tuple(values))
         else:
             sep = "[" + inner
             for value in o:  # one string per item: 100k layers are 100k strings, not 10M
-                part = [sep]
-                _json_value(value, inner, part)
-                out.append("".join(part))
+                if type(value) is int:  # a shape's or an input list's
+                    out.append(sep + int.__repr__(value))
+                else:
+                    part = [sep]
+                    _json_value(value, inner, part)
+                    out.append("".join(part))
                 sep = "," + inner
             out.append(newline + "]")
     else:
@@ -325,6 +335,20 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
 
 
 _INFINITIES = (float("inf"), float("-inf"))
+_TEMPLATES: dict[tuple[tuple[str, ...], str], str] = {}
+
+
+def _dict_template(keys: tuple[str, ...], newline: str) -> str:
+    """'{\\n  "a": %s,\\n  "b": %s\\n}' for a dict with these keys at this indent: the
+    layers' dicts all have the same keys, so each is one % of its values."""
+    template = _TEMPLATES.get((keys, newline))
+    if template is None:
+        inner = newline + "  "
+        template = "{" + inner + ("," + inner).join(
+            _json_str(k).replace("%", "%%") + ": %s" for k in keys) + newline + "}"
+        if len(_TEMPLATES) < 256:
+            _TEMPLATES[keys, newline] = template
+    return template
 
 
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
