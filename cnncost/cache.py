@@ -51,9 +51,12 @@ def load(path: Path, data: bytes, build: Callable[[], Any]) -> Any:
     where = directory()
     if where is None:
         return build()
-    import hashlib
     import pickle
-    key = hashlib.blake2b(data, digest_size=12).hexdigest()
+    try:
+        from _blake2 import blake2b  # what hashlib.blake2b is, without loading OpenSSL (~3 ms)
+    except ImportError:  # pragma: no cover - a Python built without it
+        from hashlib import blake2b
+    key = blake2b(data, digest_size=12).hexdigest()
     file = where / fingerprint() / f"{path.stem}-{key}.pickle"
     try:
         with open(file, "rb") as f:
