@@ -1,0 +1,61 @@
+"""The `cnncost` script's entry point: the commonest question asked without click.
+
+`cnncost analyze SPEC --format json` (or csv, markdown) — what a CI job runs on
+every commit — is answered here by the very calls the click command makes
+(resolve.load, costs.analyze, report.render_analysis with the command's
+defaults), so the text is the same to the byte, without importing click and
+building the command tree, which is a third of such a run. Anything else —
+another command or option, the terminal table, an error, a note for stderr, a
+write that fails — goes to cli.main, which does the whole run itself, with its
+messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+FORMATS = ("json", "csv", "markdown")
+
+
+def quick(args: list[str]) -> str | None:
+    """The output of `cnncost ARGS` when it is a plain `analyze SPEC [--format F]`
+    that succeeds and has nothing to say on stderr; None for everything else."""
+    if len(args) < 2 or args[0] != "analyze" or args[1].startswith("-"):
+        return None
+    rest = args[2:]
+    if not rest:
+        return None  # the terminal table: rich, which cli imports anyway
+    if len(rest) == 1 and rest[0].startswith("--format="):
+        fmt = rest[0][len("--format="):]
+    elif len(rest) == 2 and rest[0] in ("--format", "-f"):
+        fmt = rest[1]
+    else:
+        return None
+    if fmt not in FORMATS:
+        return None
+    try:
+        from .costs import analyze
+        from .report import Format, render_analysis
+        from .resolve import load, one_network
+        net = one_network(load(args[1]), None)
+        cost = analyze(net.graph(None, None), 1, "fp32")
+        if cost.graph.uncosted:
+            return None  # cli prints the note
+        text = render_analysis(cost, Format(fmt))
+    except Exception:  # noqa: BLE001 - cli says what is wrong, with its message and status
+        return None
+    return text if isinstance(text, str) else None
+
+
+def main(prog_name: Any = None) -> None:
+    text = quick(sys.argv[1:]) if sys.stdout is not None else None
+    if text is not None:
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        except OSError:
+            pass  # cli writes it again and handles the error (a closed pipe, a full disk)
+    from .cli import main as cli_main
+    cli_main(prog_name=prog_name)
