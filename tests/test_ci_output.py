@@ -349,3 +349,27 @@ def test_golden_github_output_is_workflow_commands(golden):
     found = commands("\n".join(lines))
     assert found and {kind for kind, _, _ in found} <= {"error", "notice"}
     assert (status == "[exit 0]") == all(kind == "notice" for kind, _, _ in found)
+
+
+def ci_doc_sessions() -> list[tuple[list[str], list[str]]]:
+    """docs/ci.md's ```text sessions: (the command's words, the lines shown; … elides)."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"^```text\n(.*?)^```", text, re.S | re.M):
+        first, *shown = block.splitlines()
+        if first.startswith("$ cnncost "):
+            import shlex
+            out.append((shlex.split(first)[2:], shown))
+    return out
+
+
+@pytest.mark.parametrize("args,shown", ci_doc_sessions(), ids=lambda x: " ".join(x)[:50])
+def test_ci_doc_shows_what_the_command_prints(args, shown, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    _, out, _ = run(*args)
+    lines = out.splitlines()
+    if "  …" in shown:  # the start, and the last line
+        cut = shown.index("  …")
+        assert lines[:cut] == shown[:cut] and lines[-1] == shown[-1]
+    else:
+        assert lines == shown
