@@ -43,7 +43,7 @@ def workflow_command(command: str, message: str, **properties: Any) -> str:
 class Blame(NamedTuple):
     """Where a failed limit comes from: a stage (or the layer at a peak) and its place."""
 
-    what: str  # 'stage 3 (62.1% of params)', 'layer conv4 (the peak)'
+    what: str  # 'most of it in stage 3 (62.1% of params)', 'stage 3 grew most (+1.20M params)'
     file: str | None  # the spec file, relative to the working directory; None: not a file
     line: int | None
 
@@ -83,7 +83,7 @@ def blame(c: Any, lim: Any) -> Blame | None:
         return None
     if m.total == "max":
         row = max(net.rows, key=lambda r: getattr(r, m.key))  # the first at the peak
-        return Blame(f"layer {row.name} in stage {row.stage} (the peak)", *_place(net, row))
+        return Blame(f"the peak is at layer {row.name} in stage {row.stage}", *_place(net, row))
     stages = net.stages
     if lim.increase is not None and c.baseline is not None:
         from .comparison import comparable_stages
@@ -97,12 +97,12 @@ def blame(c: Any, lim: Any) -> Blame | None:
         grew, stage, by = max(growth, key=lambda x: x[0], default=(0, None, m))
         if stage is None or grew <= 0:
             return None
-        return Blame(f"stage {stage.name} (+{_amount(by.key, grew)} {by.label})",
+        return Blame(f"stage {stage.name} grew most (+{_amount(by.key, grew)} {by.label})",
                      *_place(net, stage.rows[0]))
     stage = max(stages, key=lambda s: s.totals[m.key])
     whole = net.totals[m.key]
     pct = f" ({100 * stage.totals[m.key] / whole:.1f}% of {m.label})" if whole else ""
-    return Blame(f"stage {stage.name}{pct}", *_place(net, stage.rows[0]))
+    return Blame(f"most of it in stage {stage.name}{pct}", *_place(net, stage.rows[0]))
 
 
 def github_check(c: Any) -> str:
@@ -122,7 +122,7 @@ def github_check(c: Any) -> str:
                    f"{_amount(lim.metric, lim.margin)}{over}")
         where = blame(c, lim)
         if where is not None:
-            message += f"; most of it: {where.what}"
+            message += f"; {where.what}"
         lines.append(workflow_command("error", message,
                                       file=where.file if where else None,
                                       line=where.line if where and where.file else None,

@@ -101,7 +101,7 @@ def test_a_failed_limit_is_an_error_on_the_line_of_the_stage_holding_most(spec):
     assert f"({TOTAL_PARAMS})" in message and "(40000, --max-params)" in message
     assert f"(+{100 * (TOTAL_PARAMS - 40000) / 40000:.2f}%)" in message
     share = 100 * PARAMS["body"] / TOTAL_PARAMS
-    assert message.endswith(f"stage body ({share:.1f}% of params)")
+    assert message.endswith(f"; most of it in stage body ({share:.1f}% of params)")
     assert out.splitlines()[-1] == "cnncost check: tiny is over budget: 1 of 2 limits failed (params)"
 
 
@@ -137,7 +137,7 @@ def test_growth_over_a_baseline_points_at_the_stage_that_grew(spec, tmp_path):
                for _, p, _ in errors)
     params = next(m for _, p, m in errors if "params" in p["title"])
     assert f"({TOTAL_PARAMS + 36928})" in params and "tiny +0%" in params
-    assert params.endswith("stage body (+36.9K params)")  # 3·3·64·64 + 64 = 36928 more
+    assert params.endswith("; stage body grew most (+36.9K params)")  # 3·3·64·64 + 64 = 36928 more
 
 
 def test_a_peak_points_at_the_layer(spec):
@@ -148,7 +148,7 @@ def test_a_peak_points_at_the_layer(spec):
     # fp32, while body's second conv runs: its input and output (32·32·64 each) and the
     # network input, which lives throughout (docs/memory.md) — the most of any layer
     assert f"({32 * 32 * (64 + 64 + 3) * 4})" in message
-    assert "layer conv3 in stage body (the peak)" in message
+    assert message.endswith("; the peak is at layer conv3 in stage body")
     assert props["line"] == str(line_of(SPEC, "body"))
 
 
