@@ -61,16 +61,21 @@ def _amount(metric: str, n: int) -> str:
     return humanize_bytes(n) if m is not None and m.unit == "bytes" else humanize(n)
 
 
-def _place(net: Any, row: Any) -> tuple[str | None, int | None]:
-    """The spec file and line where a layer was written, when it was written in a
-    file under the working directory (not a built-in spec, not the command line)."""
-    span = net.graph.nodes[row.index - 1].span
+def span_place(span: Any) -> tuple[str, int, int] | None:
+    """(file, line, column) of a span in a spec file under the working directory;
+    None for a built-in spec, the command line, standard input or a file elsewhere."""
     if span is None or not span.source.name or not os.path.isfile(span.source.name):
-        return None, None
+        return None
     path = os.path.relpath(span.source.name)
     if os.path.isabs(path) or path.split(os.sep)[0] == os.pardir:
-        return None, None  # outside the checkout: GitHub could not show it
-    return path.replace(os.sep, "/"), span.location()[0]
+        return None  # outside the checkout: GitHub could not show it
+    return (path.replace(os.sep, "/"), *span.location())
+
+
+def _place(net: Any, row: Any) -> tuple[str | None, int | None]:
+    """The spec file and line where a layer was written (span_place)."""
+    place = span_place(net.graph.nodes[row.index - 1].span)
+    return (place[0], place[1]) if place else (None, None)
 
 
 def blame(c: Any, lim: Any) -> Blame | None:
@@ -138,6 +143,17 @@ def github_check(c: Any) -> str:
                                       f"({', '.join(lim.metric for lim in c.limits)})",
                                       title="cnncost check passed"))
     return "\n".join(lines) + "\n"
+
+
+def github_error(e: Any) -> str:
+    """Bad input (a CnnCostError) as an ::error, on the spec's line and column where
+    the error has them, its hint after the message."""
+    place = span_place(e.span)
+    hint = e.cli_hint or e.hint
+    return workflow_command("error", e.message + (f" (hint: {hint})" if hint else ""),
+                            file=place[0] if place else None, line=place[1] if place else None,
+                            col=place[2] if place else None,
+                            title="cnncost: bad input") + "\n"
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,24 @@ def output_options(f: Callable[..., Any] | None = None, *,
                         help=f"Output format; csv and json carry exact integers{more}.")(f)
 
 
+def github_errors(f: Callable[..., Any]) -> Callable[..., Any]:
+    """With --format github, bad input is also an ::error workflow command on stdout
+    (on the spec's line where the error has one); the message on stderr and exit
+    status 2 are as ever. Goes right above the command's function."""
+    import functools
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except CnnCostError as e:
+            if kwargs.get("fmt") == GITHUB:
+                from .ci import github_error
+                emit(github_error(e))
+            raise
+    return command
+
+
 def step_summary(summary: str, result: Any) -> None:
     """Append cnncost.ci's `summary`(result), markdown, to $GITHUB_STEP_SUMMARY when
     GitHub Actions sets it (never overwrite: a job's steps append to the same file).
@@ -544,6 +562,7 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
 @count_option
 @click.option("--max-count", default=None, metavar="N",
               help="Largest allowed --count total (what that tool would report).")
+@github_errors
 def check(spec: str, baseline: str | None, max_increase: str | None, input_shape: str | None,
           padding: str | None, batch: int, dtype: str, fmt: str, count_tool: str | None,
           max_count: str | None, **max_values: str | None) -> None:

@@ -174,9 +174,25 @@ def test_names_and_paths_are_escaped(tmp_path, monkeypatch):
     assert props["file"] == path and message.startswith(f"{name}: params")
 
 
-def test_bad_input_is_exit_2_without_commands(spec):
+def test_bad_input_is_exit_2_and_an_error_where_it_is(spec, tmp_path):
+    bad = SPEC.replace("gap -> 10fc", "gap -> maxp(2,2)")
+    (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
+    code, out, err = run("check", "bad.yaml", "--max-params", "1", "--format", "github")
+    assert code == 2
+    assert err == run("check", "bad.yaml", "--max-params", "1")[2]  # the message as ever
+    (kind, props, message), = commands(out)
+    line = line_of(bad, "head")
+    assert kind == "error" and props == {
+        "file": "bad.yaml", "line": str(line),
+        "col": str(bad.splitlines()[line - 1].index("maxp") + 1), "title": "cnncost: bad input"}
+    assert message.startswith("unknown layer 'maxp' (did you mean 'max-p'?) (hint: ")
+    # no place: an option's value
     code, out, err = run("check", spec, "--max-params", "lots", "--format", "github")
-    assert code == 2 and out == "" and "--max-params" in err
+    assert code == 2 and "--max-params" in err
+    (_, props, message), = commands(out)
+    assert set(props) == {"title"} and message.startswith("--max-params: 'lots' is not an amount")
+    code, out, _ = run("check", spec, "--max-params", "lots")
+    assert code == 2 and out == ""  # only --format github adds the command
 
 
 @pytest.mark.parametrize("args,fmt", [
