@@ -28,12 +28,58 @@ class Exit(enum.IntEnum):
 
 
 FORMATS = ("table", "csv", "markdown", "json")
+# formats only some commands have (docs/ci.md): @output_options(extra=(GITHUB,))
+GITHUB, BENCHMARK_JSON = "github", "benchmark-json"
+_EXTRA_HELP = {GITHUB: "github: GitHub workflow commands (::error on the spec's line)",
+               BENCHMARK_JSON: "benchmark-json: github-action-benchmark's customSmallerIsBetter"}
 
 
-def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--format, shared by every command that reports."""
-    return click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
-                        show_default=True, help="Output format; csv and json carry exact integers.")(f)
+def output_options(f: Callable[..., Any] | None = None, *,
+                   extra: tuple[str, ...] = ()) -> Any:
+    """--format, shared by every command that reports; `extra` adds formats that only
+    this command has (a command without them refuses them, exit 2, listing its own)."""
+    if f is None:
+        return lambda g: output_options(g, extra=extra)
+    more = "".join(f"; {_EXTRA_HELP[x]}" for x in extra)
+    return click.option("--format", "-f", "fmt", type=click.Choice(FORMATS + extra),
+                        default="table", show_default=True,
+                        help=f"Output format; csv and json carry exact integers{more}.")(f)
+
+
+def github_errors(f: Callable[..., Any]) -> Callable[..., Any]:
+    """With --format github, bad input is also an ::error workflow command on stdout
+    (on the spec's line where the error has one); the message on stderr and exit
+    status 2 are as ever. Goes right above the command's function."""
+    import functools
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except CnnCostError as e:
+            if kwargs.get("fmt") == GITHUB:
+                from .ci import github_error
+                emit(github_error(e))
+            raise
+    return command
+
+
+def step_summary(summary: str, result: Any) -> None:
+    """Append cnncost.ci's `summary`(result), markdown, to $GITHUB_STEP_SUMMARY when
+    GitHub Actions sets it (never overwrite: a job's steps append to the same file).
+    Failing to is a warning on stderr: the command's own result and exit status stand."""
+    import os
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from . import ci
+    text = getattr(ci, summary)(result)
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        click.echo(f"warning: cannot append the step summary to {path}: {e.strerror or e}",
+                   err=True)
 
 
 def budget_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -355,7 +401,7 @@ def main(debug: bool) -> None:
 @click.argument("spec")
 @spec_options
 @memory_options
-@output_options
+@output_options(extra=(BENCHMARK_JSON,))
 @click.option("--stages", "-s", is_flag=True, help="One row per stage instead of per layer.")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 @columns_option
@@ -377,6 +423,7 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
       cnncost analyze resnet18 --batch 32 --dtype fp16 --columns memory
       cnncost analyze mobilenet_v2 --device nvidia-a100-sxm4-80gb --format json
       cnncost analyze resnet50 --count fvcore
+      cnncost analyze resnet50 --format benchmark-json
     """
     from .report import Format, render_analysis
     if count_tool is not None:
@@ -437,7 +484,7 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
                    "baseline, else the first).")
 @spec_options
 @memory_options
-@output_options
+@output_options(extra=(BENCHMARK_JSON,))
 @count_option
 @columns_option
 def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
@@ -451,13 +498,23 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
       cnncost compare he2015
       cnncost compare he2015-a he2015-b he2015-e --baseline he2015-a
       cnncost compare specs/he2015.yaml --format markdown
+      cnncost compare he2015 --format benchmark-json > cnncost-benchmark.json
     """
     from .comparison import compare as compare_
     from .report import Format, render_comparison
     nets, doc_baseline = network_costs(specs, input_shape, padding, batch, dtype)
     emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
                            Format(fmt), [counted(n, count_tool) for n in nets]
-                           if count_tool else None, columns == "memory"))
+                           if count_tool else None, columns == "memory",
+                           _family(specs, len(nets))))
+
+
+def _family(specs: tuple[str, ...], networks: int) -> str:
+    """What benchmark-json puts before each model's name: the SPEC when one SPEC
+    names several models (a variants file: 'he2015 A params'), else nothing."""
+    if len(specs) != 1 or networks < 2:
+        return ""
+    return ("stdin" if specs[0] == STDIN else " ".join(specs[0].split())) + " "
 
 
 @main.command()
@@ -474,6 +531,8 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
          fmt: str, show_all: bool, exit_code: bool, count_tool: str | None, columns: str) -> None:
     """Layers removed (-), added (+) or changed (~) from A to B, aligned stage by
     stage, with Δparams, ΔMACs and ΔEq. (1) per layer, per stage and in total.
+    Under GitHub Actions ($GITHUB_STEP_SUMMARY set) it also appends a summary to
+    the job's page (docs/ci.md).
 
     \b
     Examples:
@@ -486,6 +545,7 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
                    network_cost(b, input_shape, padding, None, batch, dtype))
     counts = (counted(result.a, count_tool), counted(result.b, count_tool)) if count_tool else None
     emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory"))
+    step_summary("diff_summary", result)
     if exit_code and result.differs:
         raise SystemExit(Exit.FAILED)
 
@@ -498,15 +558,18 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
 @click.option("--max-increase", default=None, metavar="PCT", help="Allowed growth over --baseline, e.g. 2% (default 0%).")
 @spec_options
 @memory_options
-@output_options
+@output_options(extra=(GITHUB, BENCHMARK_JSON))
 @count_option
 @click.option("--max-count", default=None, metavar="N",
               help="Largest allowed --count total (what that tool would report).")
+@github_errors
 def check(spec: str, baseline: str | None, max_increase: str | None, input_shape: str | None,
           padding: str | None, batch: int, dtype: str, fmt: str, count_tool: str | None,
           max_count: str | None, **max_values: str | None) -> None:
     """Gate CI on a budget: exit 0 within it, 1 over it, 2 on bad input. The
     report says which limit failed, by how much, and which stages grew most.
+    Under GitHub Actions ($GITHUB_STEP_SUMMARY set) it also appends a summary to
+    the job's page; --format github annotates the spec's lines (docs/ci.md).
 
     \b
     Examples:
@@ -514,6 +577,7 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
       cnncost check he2015-e --baseline he2015-a --max-increase 2%
       cnncost check model.yaml --baseline main.yaml --format markdown > comment.md
       cnncost check resnet50 --batch 8 --max-peak-memory 2GiB --max-train-flops 300G
+      cnncost check model.yaml --max-params 30M --format github
     """
     from .comparison import check as check_, parse_amount, parse_percent
     from .metrics import BUDGETS
@@ -535,6 +599,7 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
     from .report import check_report
     emit(_terminal_report(fmt, lambda: check_report(result),
                           lambda: render_check(result, Format(fmt))))
+    step_summary("check_summary", result)
     if not result.ok:
         raise SystemExit(Exit.FAILED)
 

@@ -48,6 +48,8 @@ class Format(str, enum.Enum):
     CSV = "csv"
     MARKDOWN = "markdown"
     JSON = "json"
+    GITHUB = "github"  # workflow commands (check): cnncost.ci
+    BENCHMARK_JSON = "benchmark-json"  # github-action-benchmark's customSmallerIsBetter
 
 
 _UNITS = ("K", "M", "G", "T", "P", "E")  # SI, powers of 1000
@@ -237,6 +239,8 @@ class Output(NamedTuple):
 
     report: Callable[[], Report]  # for the table, CSV and markdown
     data: Callable[[], Any]  # the JSON document
+    github: Callable[[], str] | None = None  # workflow commands, where a command has them
+    benchmark: Callable[[], list[Any]] | None = None  # github-action-benchmark entries
 
 
 def cell_text(value: Any, col: Column, human: bool) -> str:
@@ -461,9 +465,24 @@ RENDERERS: dict[Format, Callable[[Output], Any]] = {
     Format.CSV: lambda out: render_csv(out.report()),
     Format.MARKDOWN: lambda out: render_markdown(out.report()),
     Format.JSON: lambda out: to_json(out.data()),
+    Format.GITHUB: lambda out: _offered(out.github, Format.GITHUB)(),
+    Format.BENCHMARK_JSON: lambda out: to_json(_offered(out.benchmark, Format.BENCHMARK_JSON)()),
 }
 if RENDERERS.keys() != set(Format):  # a format without a renderer is a bug, found at import
     raise TypeError(f"no renderer for {sorted(f.value for f in set(Format) - RENDERERS.keys())}")
+
+
+def _offered(build: Callable[[], Any] | None, fmt: Format) -> Callable[[], Any]:
+    """The builder of a format only some commands have (the CLI offers it only there)."""
+    if build is None:
+        raise TypeError(f"this command has no {fmt.value} output")
+    return build
+
+
+def _ci(name: str, *args: Any) -> Any:
+    """cnncost.ci's `name`(*args), imported only when a GitHub format is asked for."""
+    from . import ci
+    return getattr(ci, name)(*args)
 
 
 def render(out: Output, fmt: Format) -> Any:
@@ -678,7 +697,8 @@ def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory:
                     device: Any = None, count: Any = None) -> Any:
     return render(Output(partial(analysis_report, net, stages and count is None, memory, device,
                                  count),
-                         partial(analysis_dict, net, device, count)), fmt)
+                         partial(analysis_dict, net, device, count),
+                         benchmark=partial(_ci, "benchmark_analysis", net, count)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -795,7 +815,8 @@ def comparison_report(cmp: Any, memory: bool = False) -> Report:
     return Report(tuple(tables), note=note)
 
 
-def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = False) -> Any:
+def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = False,
+                      family: str = "") -> Any:
     report = partial(comparison_report, cmp, memory)
     if counts:  # the counted totals as one more table
         def report() -> Report:  # type: ignore[misc]
@@ -805,7 +826,8 @@ def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = 
                           title=f"what {counts[0].tool} would report (docs/counting.md)",
                           formats=frozenset({Format.TABLE, Format.MARKDOWN}))
             return base._replace(tables=(*base.tables, table))
-    return render(Output(report, partial(comparison_dict, cmp, counts)), fmt)
+    return render(Output(report, partial(comparison_dict, cmp, counts),
+                         benchmark=partial(_ci, "benchmark_comparison", cmp, counts, family)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -967,7 +989,9 @@ def check_report(c: Any) -> Report:
 
 
 def render_check(c: Any, fmt: Format) -> Any:
-    return render(Output(partial(check_report, c), partial(check_dict, c)), fmt)
+    return render(Output(partial(check_report, c), partial(check_dict, c),
+                         github=partial(_ci, "github_check", c),
+                         benchmark=partial(_ci, "benchmark_check", c)), fmt)
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from click.testing import CliRunner
 
 from cnncost.cli import main
 
-ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+# None unsets: the output never depends on the runner's GitHub Actions step summary
+ENV = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "GITHUB_STEP_SUMMARY": None}
 
 
 def run(*args: str):

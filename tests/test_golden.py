@@ -40,10 +40,18 @@ for fmt in ("table", "csv", "markdown", "json"):
                                   "--max-increase", "2%", "--format", fmt]
     CASES[f"check_fail_{fmt}"] = ["check", "he2015-j", "--max-params", "75M", "--max-macs", "1G",
                                   "--format", fmt]
+# GitHub-native formats (docs/ci.md): workflow commands, github-action-benchmark's input
+CASES["check_pass_github"] = CASES["check_pass_json"][:-1] + ["github"]
+CASES["check_fail_github"] = CASES["check_fail_json"][:-1] + ["github"]
+CASES["check_fail_file_github"] = ["check", "specs/he2015.yaml", "--max-params", "75M",
+                                   "--max-macs", "900M", "--format", "github"]
+CASES["analyze_he2015a_benchmark_json"] = ["analyze", "he2015-a", "--format", "benchmark-json"]
+CASES["compare_he2015_benchmark_json"] = ["compare", "he2015", "--format", "benchmark-json"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name, regen):
+def test_golden(name, regen, monkeypatch):
+    monkeypatch.chdir(GOLDEN.parent.parent)  # spec paths are the repository's
     code, out, err = run(*CASES[name])
     text = f"$ cnncost {' '.join(CASES[name])}\n[exit {code}]\n{out}{err}"
     path = GOLDEN / f"{name}.out"
