@@ -164,6 +164,9 @@ def emit(value: Any) -> None:
     try:
         if isinstance(value, str):
             sys.stdout.write(value)
+        elif type(value).__name__ == "Chunks":  # report.Chunks: a long document, piece by piece
+            for piece in value:
+                sys.stdout.write(piece)
         else:
             from rich.console import Console
             # user text is never markup; NO_COLOR: no style at all, bold included

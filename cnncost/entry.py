@@ -18,9 +18,10 @@ from typing import Any
 FORMATS = ("json", "csv", "markdown")
 
 
-def quick(args: list[str]) -> str | None:
-    """The output of `cnncost ARGS` when it is a plain `analyze SPEC [--format F]`
-    that succeeds and has nothing to say on stderr; None for everything else."""
+def quick(args: list[str]) -> Any:
+    """The output of `cnncost ARGS` (a str, or report.Chunks for JSON) when it is a
+    plain `analyze SPEC [--format F]` whose spec is read and costed without an error
+    or a note for stderr; None for everything else."""
     if len(args) < 2 or args[0] != "analyze" or args[1].startswith("-"):
         return None
     rest = args[2:]
@@ -42,20 +43,24 @@ def quick(args: list[str]) -> str | None:
         cost = analyze(net.graph(None, None), 1, "fp32")
         if cost.graph.uncosted:
             return None  # cli prints the note
-        text = render_analysis(cost, Format(fmt))
+        return render_analysis(cost, Format(fmt))
     except Exception:  # noqa: BLE001 - cli says what is wrong, with its message and status
         return None
-    return text if isinstance(text, str) else None
 
 
 def main(prog_name: Any = None) -> None:
     text = quick(sys.argv[1:]) if sys.stdout is not None else None
     if text is not None:
         try:
-            sys.stdout.write(text)
+            for piece in (text,) if isinstance(text, str) else text:
+                sys.stdout.write(piece)
             sys.stdout.flush()
             return
         except OSError:
             pass  # cli writes it again and handles the error (a closed pipe, a full disk)
+        except Exception as e:  # a bug while writing the pieces: cli's one-line report
+            from .cli import Exit, _internal_error
+            _internal_error(e, debug=False)
+            sys.exit(Exit.INTERNAL)
     from .cli import main as cli_main
     cli_main(prog_name=prog_name)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -292,6 +292,52 @@ def to_json(data: Any) -> str:
     return "".join(out)
 
 
+class Chunks:
+    """Text made piece by piece — a JSON document with thousands of layers — which
+    the CLI's emit writes as the pieces come, so the document is never one string
+    (nor all its pieces at once): 100k layers are 60 MB of JSON. str() joins it."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, pieces: Callable[[], Iterator[str]]) -> None:
+        self._pieces = pieces
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces()
+
+    def __str__(self) -> str:
+        return "".join(self._pieces())
+
+
+PIECE = 512  # list items per piece of json_chunks
+
+
+def json_chunks(data: Any) -> Iterator[str]:
+    """to_json(data) in pieces: a top-level dict's long lists (the layers) come
+    PIECE items at a time, made as they are written."""
+    if not isinstance(data, dict) or not data:
+        yield to_json(data)
+        return
+    sep = "{\n  "
+    for key, value in data.items():
+        part = [sep, _json_str(key), ": "]
+        if isinstance(value, (list, tuple, LayerDicts)) and len(value) > PIECE:
+            item_sep = "[\n    "
+            for i, item in enumerate(value, 1):
+                part.append(item_sep)
+                _json_value(item, "\n    ", part)
+                item_sep = ",\n    "
+                if i % PIECE == 0:
+                    yield "".join(part)
+                    part = []
+            part.append("\n  ]")
+        else:
+            _json_value(value, "\n  ", part)
+        yield "".join(part)
+        sep = ",\n  "
+    yield "\n}\n"
+
+
 def _json_value(o: Any, newline: str, out: list[str]) -> None:
     if type(o) is int:  # the most common value first
         out.append(int.__repr__(o))
@@ -464,7 +510,7 @@ RENDERERS: dict[Format, Callable[[Output], Any]] = {
     Format.TABLE: lambda out: render_table(out.report()),
     Format.CSV: lambda out: render_csv(out.report()),
     Format.MARKDOWN: lambda out: render_markdown(out.report()),
-    Format.JSON: lambda out: to_json(out.data()),
+    Format.JSON: lambda out: Chunks(lambda: json_chunks(out.data())),
     Format.GITHUB: lambda out: _offered(out.github, Format.GITHUB)(),
     Format.BENCHMARK_JSON: lambda out: to_json(_offered(out.benchmark, Format.BENCHMARK_JSON)()),
 }

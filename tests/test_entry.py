@@ -22,7 +22,7 @@ def test_quick_answer_is_the_commands(spec, fmt):
     assert code == 0 and err == ""
     for args in (["analyze", spec, "--format", fmt], ["analyze", spec, "-f", fmt],
                  ["analyze", spec, f"--format={fmt}"]):
-        assert quick(args) == out
+        assert str(quick(args)) == out
 
 
 @pytest.mark.parametrize("args", [

@@ -170,3 +170,11 @@ def test_the_metric_table_drives_every_format():
     diff = json.loads(run("diff", "he2015-a", "he2015-b", "--format", "json")[1])
     assert [k for k in diff["layers"][0] if k.startswith("delta_")] == \
         [f"delta_{m.key}" for m in COLUMNS]
+
+
+@given(JSON_VALUES, st.integers(0, 1200))
+def test_json_chunks_join_to_to_json(data, n):
+    """A document's pieces join to to_json's text, long lists (past PIECE items) included."""
+    from cnncost.report import json_chunks
+    for doc in (data, {"a": data, "layers": list(range(n)), "z": [data] * min(n, 3)}):
+        assert "".join(json_chunks(doc)) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
