@@ -434,6 +434,15 @@ class _Cells(NamedTuple):
     least: list[int]
     bars: bool  # the share columns have their bars
 
+    def keep(self, ks: list[int]) -> _Cells:
+        """The columns numbered ks only."""
+        def pick(xs: list[Any]) -> list[Any]:
+            return [xs[k] for k in ks]
+        return self._replace(cols=pick(self.cols), header=pick(self.header),
+                             rows=[pick(row) for row in self.rows],
+                             footer=None if self.footer is None else pick(self.footer),
+                             natural=pick(self.natural), least=pick(self.least))
+
 
 def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
     from rich.cells import cell_len
@@ -457,8 +466,8 @@ def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
 
 class TerminalTable:
     """A report table for the terminal, laid out when printed at the console's
-    width so that no number, name or shape is ever cut (docs/conventions.md,
-    "Output"): as it is when it fits (prose columns wrapping at their spaces);
+    width so that no number, name or shape is ever cut (docs/conventions.md, "The
+    terminal table"): as it is when it fits (prose columns wrapping at their spaces);
     else without the share bars; else without the columns that `Column.hide`
     gives up first (named in the caption); else as one block of `label: value`
     lines per row."""
@@ -488,26 +497,19 @@ class TerminalTable:
         if _table_width(cells.least) <= width:
             yield _rich_table(self.table, cells, plain, width)
             return
-        t, hidden = self.table, []
+        t = self.table
         for level in sorted({c.hide for _, c in cells.cols if c.hide}):
             keep = [k for k, (_, c) in enumerate(cells.cols) if not c.hide or c.hide > level]
-            hidden = [cells.header[k] or (cells.cols[k][1].key or "") for k in range(len(cells.cols))
-                      if k not in keep]
-            narrow = cells._replace(cols=[cells.cols[k] for k in keep],
-                                    header=[cells.header[k] for k in keep],
-                                    rows=[[row[k] for k in keep] for row in cells.rows],
-                                    footer=None if cells.footer is None else
-                                    [cells.footer[k] for k in keep],
-                                    natural=[cells.natural[k] for k in keep],
-                                    least=[cells.least[k] for k in keep])
+            narrow = cells.keep(keep)
             if _table_width(narrow.least) <= width:
-                note = (f"hidden to fit {width} columns: {', '.join(hidden)} "
+                hidden = ", ".join(h for k, h in enumerate(cells.header) if k not in keep)
+                note = (f"hidden to fit {width} columns: {hidden} "
                         "(a wider terminal or --format csv shows them)")
                 caption = _plain(t.caption, plain)
                 t = t._replace(caption=f"{caption}\n{note}" if caption else note)
                 yield _rich_table(t, narrow, plain, width)
                 return
-        yield from _stacked(self.table, cells, plain)
+        yield from _stacked(t, cells, plain)
 
 
 def _fit(cells: _Cells, width: int) -> list[int]:
@@ -517,7 +519,10 @@ def _fit(cells: _Cells, width: int) -> list[int]:
     widths = list(cells.natural)
     excess = _table_width(widths) - width
     while excess > 0:
-        k = max((k for k, w in enumerate(widths) if w > cells.least[k]), key=widths.__getitem__)
+        k = max((k for k, w in enumerate(widths) if w > cells.least[k]), key=widths.__getitem__,
+                default=None)
+        if k is None:  # nothing left to wrap (the caller made sure it fits)
+            break
         widths[k] -= 1
         excess -= 1
     return widths
@@ -556,7 +561,7 @@ def _stacked(t: Table, cells: _Cells, plain: bool) -> Any:
     for n, row in enumerate(records):
         for k, (label, value) in enumerate(zip(labels, row)):
             if value != "" or k == 0:
-                grid.add_row(f"{label}:" if label else "", value, end_section=False)
+                grid.add_row(f"{label}:" if label else "", value)
         if n < len(records) - 1:
             grid.add_row("", "")
     yield grid

@@ -39,24 +39,35 @@ def shape(s):
     return "x".join(map(str, s))
 
 
+def each(rows, *cells):
+    """Every row's cells, each computed from the row by one of `cells`."""
+    return [cell(r) for r in rows for cell in cells]
+
+
+def name(r):
+    return r["name"]
+
+
+def counts(*keys):
+    return [lambda r, k=k: humanize(r[k]) for k in keys]
+
+
 def layers(d):
-    return [v for r in d["layers"] for v in (r["name"], shape(r["output"]), humanize(r["params"]),
-                                             humanize(r["macs"]))]
+    return each(d["layers"], name, lambda r: shape(r["output"]), *counts("params", "macs"))
 
 
 def memory(d):
-    return [v for r in d["layers"] for v in (r["name"], shape(r["output"]),
-                                             humanize_bytes(r["live_bytes"]))]
+    return each(d["layers"], name, lambda r: shape(r["output"]),
+                lambda r: humanize_bytes(r["live_bytes"]))
 
 
 def stages(d):
-    return [v for s in d["stages"] for v in (s["name"], shape(s["output"]), humanize(s["params"]),
-                                             humanize(s["macs"]))]
+    return each(d["stages"], name, lambda r: shape(r["output"]), *counts("params", "macs"))
 
 
 def compared(d):
-    return [v for m in d["variants"] for v in (m["name"], humanize(m["totals"]["params"]),
-                                               humanize(m["totals"]["macs"]))]
+    return each(d["variants"], name, *(lambda r, k=k: humanize(r["totals"][k])
+                                       for k in ("params", "macs")))
 
 
 def diffed(d):
@@ -70,31 +81,29 @@ def diffed(d):
 
 
 def checked(d):
-    return [v for lim in d["limits"]
-            for v in (lim["metric"], humanize(lim["value"]), humanize(lim["limit"]))]
+    return each(d["limits"], lambda r: r["metric"], *counts("value", "limit"))
 
 
 def zoo(d):
-    return [v for s in d["specs"] for v in (s["name"], shape(s["input"]), humanize(s["params"]),
-                                            humanize(s["macs"]))]
+    return each(d["specs"], name, lambda r: shape(r["input"]), *counts("params", "macs"))
 
 
 def replaced(d):
-    return [v for c in d["candidates"] for v in (c["notation"], str(c["layers"]),
-                                                 humanize(c["params"]))]
+    return each(d["candidates"], lambda r: r["notation"], lambda r: str(r["layers"]),
+                *counts("params"))
 
 
 def swept(d):
-    return [v for c in d["grid"] for v in (humanize(c["params"]), humanize(c["macs"]))]
+    return each(d["grid"], *counts("params", "macs"))
 
 
 def targeted(d):
-    return [v for c in d["results"] for v in (str(c["resolution"]), f"{c['width']:.2f}",
-                                              humanize(c["params"]), humanize(c["macs"]))]
+    return each(d["results"], lambda r: str(r["resolution"]), lambda r: f"{r['width']:.2f}",
+                *counts("params", "macs"))
 
 
 def layer_kinds(d):
-    return [v for r in d for v in (r["name"], r["example"])]
+    return each(d, name, lambda r: r["example"])
 
 
 CASES = {
