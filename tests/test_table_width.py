@@ -113,6 +113,7 @@ CASES = {
     "compare": (["compare", "he2015"], compared),
     "compare two": (["compare", "resnet18", "resnet34"], compared),
     "diff": (["diff", "resnet50", "resnet50_v1"], diffed),
+    "diff, layers added": (["diff", "he2015-a", "he2015-b"], diffed),
     "check": (["check", "resnet50", "--max-params", "10M"], checked),
     "check --baseline": (["check", "he2015-e", "--baseline", "he2015-a", "--max-increase", "2%"],
                          checked),
