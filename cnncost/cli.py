@@ -187,48 +187,16 @@ def emit(value: Any) -> None:
 
 def no_color() -> bool:
     """Whether NO_COLOR (no-color.org) is set: then the terminal table has no
-    styles (no bold) and no emoji — plain words instead (PLAIN_WORDS)."""
+    styles (no bold) and no emoji — plain words instead (report.Marked)."""
     import os
     return bool(os.environ.get("NO_COLOR"))
 
 
-# What NO_COLOR puts for the emoji of check's headline and zoo's published column.
-PLAIN_WORDS = (("✅ within budget", "within budget"), ("❌ over budget", "OVER BUDGET"),
-               ("✓ = ours agree", "yes = ours agree"), (" ✓", " yes"), (" ✗", " no"))
-
-
-def plain_words(report: Any) -> Any:
-    """A report (report.Report) with PLAIN_WORDS for its emoji: titles, captions
-    and text cells."""
-    def words(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        text = value
-        for emoji, word in PLAIN_WORDS:
-            text = text.replace(emoji, word)
-        return value if text == value else type(value)(text)
-
-    tables = tuple(t._replace(title=words(t.title), caption=words(t.caption),
-                              rows=tuple(tuple(words(v) for v in row) for row in t.rows))
-                   for t in report.tables)
-    return report._replace(tables=tables, title=words(report.title), note=words(report.note))
-
-
-def _terminal_report(fmt: str, build: Callable[[], Any], render_: Callable[[], Any]) -> Any:
-    """render_() — or, for the terminal table under NO_COLOR, the report build()
-    makes in plain words. Markdown, CSV and JSON are documents, not the terminal:
-    they keep their emoji."""
-    if fmt != "table" or not no_color():
-        return render_()
-    from .report import render_table
-    return render_table(plain_words(build()))
-
-
 def _whole_width(value: Any, width: int) -> int:
-    """The width to print a table at so that no value is cut: the given one when the
-    table fits it (text columns may wrap), else the table's natural width."""
-    parts = getattr(value, "renderables", [value])  # a Group of tables, or one
-    return max([width, *(getattr(p, "whole_width", 0) for p in parts)])
+    """The width to print at so that no value is cut: the given one when the tables
+    fit it (prose columns may wrap), else the widest table's least width."""
+    whole = getattr(value, "whole_width", None)
+    return max(width, whole(no_color()) if whole else 0)
 
 
 def _silence_stdout() -> None:
@@ -599,9 +567,7 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
     if max_count is not None:
         limits["count"] = parse_amount(max_count, "--max-count")
     result = check_(net, limits, base, pct, count)
-    from .report import check_report
-    emit(_terminal_report(fmt, lambda: check_report(result),
-                          lambda: render_check(result, Format(fmt))))
+    emit(render_check(result, Format(fmt)))
     step_summary("check_summary", result)
     if not result.ok:
         raise SystemExit(Exit.FAILED)
@@ -757,10 +723,7 @@ def zoo_command(name: str | None, fmt: str | None) -> None:
                                hint="`cnncost zoo` lists them")
         emit(found[0].read_text(encoding="utf-8"))
         return
-    from .report import zoo_report, zoo_rows
-    entries = zoo_entries()
-    emit(_terminal_report(fmt or "table", lambda: zoo_report(entries, zoo_rows(entries)),
-                          lambda: render_zoo(entries, Format(fmt or "table"))))
+    emit(render_zoo(zoo_entries(), Format(fmt or "table")))
 
 
 def zoo_entries() -> list[tuple[str, Any, Any]]:

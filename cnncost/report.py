@@ -209,6 +209,9 @@ class Column(NamedTuple):
     fold: bool = False  # the terminal breaks a word too long for it rather than cut it (…)
     min_width: int | None = None  # the terminal's narrowest
     decimals: int = 2  # RATIO: decimals in the table and markdown
+    # A terminal too narrow for the whole table hides the columns with hide > 0,
+    # 1 first, then 2, …, naming them in the caption; 0: never hidden.
+    hide: int = 0
 
 
 HUMAN = frozenset({Format.TABLE, Format.MARKDOWN})
@@ -458,52 +461,203 @@ def render_markdown(report: Report) -> str:
             + (f"\n{report.note}\n" if report.note else ""))
 
 
-def _terminal_cell(value: Any, col: Column) -> str:
+class Marked(str):
+    """Text with emoji (✅, ✓) that the terminal shows as words under NO_COLOR
+    (PLAIN_WORDS): a title, a caption or a cell. Markdown, CSV and JSON are
+    documents, not the terminal: they keep the emoji."""
+
+    @property
+    def plain(self) -> str:
+        text = str(self)
+        for emoji, word in PLAIN_WORDS:
+            text = text.replace(emoji, word)
+        return text
+
+
+# What NO_COLOR puts for the emoji of check's headline and zoo's published column.
+PLAIN_WORDS = (("✅ within budget", "within budget"), ("❌ over budget", "OVER BUDGET"),
+               ("✓ = ours agree", "yes = ours agree"), (" ✓", " yes"), (" ✗", " no"))
+
+
+def _plain(text: Any, plain: bool) -> Any:
+    return text.plain if plain and isinstance(text, Marked) else text
+
+
+def _terminal_cell(value: Any, col: Column, bars: bool = True, plain: bool = False) -> str:
     if col.kind is Kind.SHARE and isinstance(value, Share):
-        return share_cell(value.part, value.whole)
-    return cell_text(value, col, human=True)
+        return share_cell(value.part, value.whole) if bars else share(value.part, value.whole)
+    return _plain(cell_text(value, col, human=True), plain)
 
 
-def _rich_table(t: Table) -> Any:
-    """The terminal tables' one look: a rule under the header, one space between columns."""
+def _table_width(widths: Iterable[int]) -> int:
+    """The width of a terminal table with these column widths: one space at each
+    edge, two between columns (the look _rich_table gives it)."""
+    widths = list(widths)
+    return sum(widths) + 2 * len(widths)
+
+
+class _Cells(NamedTuple):
+    """A table's terminal cells as text, and each column's widths: natural (every
+    cell whole on one line) and least (a column that wraps: its longest word)."""
+
+    cols: list[tuple[int, Column]]
+    header: list[str]
+    rows: list[list[str]]
+    footer: list[str] | None
+    natural: list[int]
+    least: list[int]
+    bars: bool  # the share columns have their bars
+
+    def keep(self, ks: list[int]) -> _Cells:
+        """The columns numbered ks only."""
+        def pick(xs: list[Any]) -> list[Any]:
+            return [xs[k] for k in ks]
+        return self._replace(cols=pick(self.cols), header=pick(self.header),
+                             rows=[pick(row) for row in self.rows],
+                             footer=None if self.footer is None else pick(self.footer),
+                             natural=pick(self.natural), least=pick(self.least))
+
+
+def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
+    from rich.cells import cell_len
+    cols = _shown(t)
+    header = [c.label or "" for _, c in cols]
+    rows = [[_terminal_cell(r[i], c, bars, plain) for i, c in cols] for r in t.rows]
+    footer = (None if t.footer is None else
+              [_terminal_cell(t.footer[i], c, bars, plain) for i, c in cols])
+    natural, least = [], []
+    for k, (_, c) in enumerate(cols):
+        column = [header[k], *(row[k] for row in rows), *((footer[k],) if footer else ())]
+        lines = [line for text in column for line in text.split("\n")]
+        natural.append(max(c.min_width or 0, *map(cell_len, lines)))
+        if c.wrap or (c.fold and c.kind not in _NUMBERS):  # prose: it may wrap at its spaces
+            least.append(max(c.min_width or 0, *(cell_len(w) for text in lines for w in text.split())
+                             or (0,)))
+        else:
+            least.append(natural[-1])
+    return _Cells(cols, header, rows, footer, natural, least, bars)
+
+
+class TerminalTable:
+    """A report table for the terminal, laid out when printed at the console's
+    width so that no number, name or shape is ever cut (docs/conventions.md, "The
+    terminal table"): as it is when it fits (prose columns wrapping at their spaces);
+    else without the share bars; else without the columns that `Column.hide`
+    gives up first (named in the caption); else as one block of `label: value`
+    lines per row."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._cache: dict[tuple[bool, bool], _Cells] = {}
+
+    def cells(self, bars: bool = True, plain: bool = False) -> _Cells:
+        key = (bars, plain)
+        if key not in self._cache:
+            self._cache[key] = _cells(self.table, bars, plain)
+        return self._cache[key]
+
+    def whole_width(self, plain: bool = False) -> int:
+        """A width it prints at with all its columns and no value cut (a cell to
+        spare per column: what piped output has always been printed at)."""
+        least = self.cells(True, plain).least
+        return _table_width(least) + len(least)
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        plain = bool(console.no_color)
+        width = options.max_width
+        cells = self.cells(True, plain)
+        if _table_width(cells.least) > width:
+            cells = self.cells(False, plain)  # the bars are decoration: they go first
+        if _table_width(cells.least) <= width:
+            yield _rich_table(self.table, cells, plain, width)
+            return
+        t = self.table
+        for level in sorted({c.hide for _, c in cells.cols if c.hide}):
+            keep = [k for k, (_, c) in enumerate(cells.cols) if not c.hide or c.hide > level]
+            narrow = cells.keep(keep)
+            if _table_width(narrow.least) <= width:
+                hidden = ", ".join(h for k, h in enumerate(cells.header) if k not in keep)
+                note = (f"hidden to fit {width} columns: {hidden} "
+                        "(a wider terminal or --format csv shows them)")
+                caption = _plain(t.caption, plain)
+                t = t._replace(caption=f"{caption}\n{note}" if caption else note)
+                yield _rich_table(t, narrow, plain, width)
+                return
+        yield from _stacked(t, cells, plain)
+
+
+def _fit(cells: _Cells, width: int) -> list[int]:
+    """Column widths for `width`: the natural ones, the widest prose column made
+    narrower one cell at a time, never below its longest word (rich's own
+    collapse would break a word: 'max-p(3,3,1' / ',p=1)')."""
+    widths = list(cells.natural)
+    excess = _table_width(widths) - width
+    while excess > 0:
+        k = max((k for k, w in enumerate(widths) if w > cells.least[k]), key=widths.__getitem__,
+                default=None)
+        if k is None:  # nothing left to wrap (the caller made sure it fits)
+            break
+        widths[k] -= 1
+        excess -= 1
+    return widths
+
+
+def _rich_table(t: Table, cells: _Cells, plain: bool, width: int) -> Any:
+    """The terminal tables' one look: a rule under the header, one space between
+    columns. Every column's width is set (rich then measures no cell): its widest
+    cell, or narrower for prose that wraps to fit `width`."""
     from rich import box
     from rich.table import Table as RichTable
-    table = RichTable(box=box.SIMPLE_HEAD, title=t.title, caption=t.caption,
-                      show_footer=t.footer is not None, padding=(0, 1), collapse_padding=True,
-                      pad_edge=False)
-    cols = _shown(t)
-    for i, c in cols:
-        table.add_column(c.label, footer="" if t.footer is None else _terminal_cell(t.footer[i], c),
-                         justify="right" if _align(c, terminal=True) == "r" else "left",
-                         no_wrap=not c.wrap, overflow="fold" if c.fold else "ellipsis",
-                         min_width=c.min_width)
-    texts = [[_terminal_cell(r[i], c) for i, c in cols] for r in t.rows]
-    for n, cells in enumerate(texts):
-        table.add_row(*cells, end_section=n in t.breaks)
-    # The width below which rich would have to cut a value: every cell of a column
-    # that does not wrap whole, the longest word of one that does (cli.emit prints a
-    # log or a file at least this wide).
-    from rich.cells import cell_len
-    need = 0
-    for k, (i, c) in enumerate(cols):
-        column = [c.label or "", *(row[k] for row in texts)]
-        if t.footer is not None:
-            column.append(_terminal_cell(t.footer[i], c))
-        if c.fold:  # rich breaks even a word of it: nothing is cut
-            need += 3
-            continue
-        words = column if not c.wrap else [w for text in column for w in text.split()]
-        need += max(map(cell_len, words or [""]), default=0) + 3
-    table.whole_width = need  # type: ignore[attr-defined]
+    table = RichTable(box=box.SIMPLE_HEAD, title=_plain(t.title, plain),
+                      caption=_plain(t.caption, plain), show_footer=cells.footer is not None,
+                      padding=(0, 1), collapse_padding=True, pad_edge=False)
+    for k, ((_, c), w) in enumerate(zip(cells.cols, _fit(cells, width))):
+        table.add_column(cells.header[k], footer="" if cells.footer is None else cells.footer[k],
+                         justify="right" if _align(c, terminal=cells.bars) == "r" else "left",
+                         no_wrap=w == cells.natural[k], overflow="fold", width=w)
+    for n, row in enumerate(cells.rows):
+        table.add_row(*row, end_section=n in t.breaks)
     return table
 
 
-def render_table(report: Report) -> Any:
-    tables = [_rich_table(t) for t in report.tables if Format.TABLE in t.formats]
-    if len(tables) == 1:
-        return tables[0]
-    from rich.console import Group
-    return Group(*tables)
+def _stacked(t: Table, cells: _Cells, plain: bool) -> Any:
+    """A table too wide for the terminal even with its secondary columns hidden:
+    one block of `label: value` lines per row (its footer the last), all columns."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+    if t.title:
+        yield Text(_plain(t.title, plain), justify="center", style="italic")
+    grid = RichTable.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    labels = [h or c.key or "" for h, (_, c) in zip(cells.header, cells.cols)]
+    records = [*cells.rows, *((cells.footer,) if cells.footer else ())]
+    for n, row in enumerate(records):
+        for k, (label, value) in enumerate(zip(labels, row)):
+            if value != "" or k == 0:
+                grid.add_row(f"{label}:" if label else "", value)
+        if n < len(records) - 1:
+            grid.add_row("", "")
+    yield grid
+    if t.caption:
+        yield Text(_plain(t.caption, plain), style="dim italic")
+
+
+class TerminalTables(NamedTuple):
+    """A report's tables for the terminal, one after another."""
+
+    tables: tuple[TerminalTable, ...]
+
+    def whole_width(self, plain: bool = False) -> int:
+        return max((t.whole_width(plain) for t in self.tables), default=0)
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield from self.tables
+
+
+def render_table(report: Report) -> TerminalTables:
+    return TerminalTables(tuple(TerminalTable(t) for t in report.tables
+                                if Format.TABLE in t.formats))
 
 
 RENDERERS: dict[Format, Callable[[Output], Any]] = {
@@ -643,7 +797,13 @@ def metric_columns(shown: Sequence[Any], memory: bool = False) -> tuple[Column, 
     keys = {m.key for m in shown}
     return tuple(Column(m.label if m.key in keys else None,
                         Kind.BYTES if m.unit == "bytes" else Kind.COUNT,
-                        m.key if memory or m.key not in MEMORY_KEYS else None) for m in METRICS)
+                        m.key if memory or m.key not in MEMORY_KEYS else None,
+                        hide=_HIDE.get(m.key, 0)) for m in METRICS)
+
+
+# What a narrow terminal hides first (Column.hide): the figures that others imply
+# (Eq. (1) is MACs for convolutions, param bytes params × dtype) or that training asks
+_HIDE = {"train_saved_bytes": 1, "complexity": 2, "param_bytes": 2, "train_flops": 2}
 
 
 METRIC_COLUMNS = metric_columns(COLUMNS)
@@ -653,10 +813,10 @@ _HWC = tuple(Column(None, Kind.EXACT, f"out_{x}") for x in "hwc")  # CSV's outpu
 def layer_columns(metrics: tuple[Column, ...], roofline: bool = False, share: bool = True
                   ) -> tuple[Column, ...]:
     return (
-        Column("#", Kind.EXACT, "index"), Column("name", key="name"), Column(None, key="kind"),
+        Column("#", Kind.EXACT, "index", hide=3), Column("name", key="name"), Column(None, key="kind"),
         Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10),
         Column("output", Kind.SHAPE), *_HWC, *metrics,
-        Column("share" if share else None, Kind.SHARE),
+        Column("share" if share else None, Kind.SHARE, hide=1),
         Column(None, Kind.EXACT, "rf"), Column(None, Kind.EXACT, "jump"),
         Column(None, Kind.EXACT, "intensity" if not share else None),
         *((Column("roofline", Kind.SECONDS, "roofline_s"), Column("bound", key="bound"))
@@ -667,8 +827,8 @@ def layer_columns(metrics: tuple[Column, ...], roofline: bool = False, share: bo
 def stage_columns(metrics: tuple[Column, ...]) -> tuple[Column, ...]:
     return (
         Column("stage", key="stage", wrap=True), Column("output", Kind.SHAPE), *_HWC,
-        Column("layers", Kind.EXACT, "layers"), Column("conv", Kind.EXACT), *metrics,
-        Column(None, Kind.EXACT, "conv_layers"), Column("share", Kind.SHARE),
+        Column("layers", Kind.EXACT, "layers", hide=3), Column("conv", Kind.EXACT, hide=3),
+        *metrics, Column(None, Kind.EXACT, "conv_layers"), Column("share", Kind.SHARE, hide=1),
     )
 
 
@@ -777,8 +937,10 @@ def layers_rows() -> list[list[str]]:
 
 
 def layers_report(rows: list[list[str]]) -> Report:
+    hide = {"kind": 1, "PyTorch": 2, "options": 3, "positional": 3}
     columns = tuple(Column(h, Kind.CODE if h in ("name", "example") else Kind.TEXT, h,
-                           wrap=h in ("meaning", "PyTorch")) for h in LAYERS_HEADER)
+                           wrap=h in ("meaning", "PyTorch"), hide=hide.get(h, 0))
+                    for h in LAYERS_HEADER)
     return Report((Table(columns, tuple(map(tuple, rows)),
                          caption="plus (s,n)/k, c_in*kh*kw*n, k/s, Nfc, NT(…) and [..]×k "
                                  "— see docs/language.md"),))
@@ -832,10 +994,11 @@ def comparison_report(cmp: Any, memory: bool = False) -> Report:
     stages, costed = cmp.varying_stages, cmp.costed_stages  # each computed once: they look at every row
     columns = (Column("model", key="model", fold=True),
                *(Column(f"stage {s}", key=f"layers_stage_{s}", wrap=True, fold=True) for s in stages),
-               Column("depth", Kind.EXACT, "depth", fold=True),
-               *(Column(m.label, Kind.BYTES if m.unit == "bytes" else Kind.COUNT, m.key, fold=True)
+               Column("depth", Kind.EXACT, "depth", fold=True, hide=2),
+               *(Column(m.label, Kind.BYTES if m.unit == "bytes" else Kind.COUNT, m.key, fold=True,
+                        hide=_HIDE.get(m.key, 0))
                  for m in shown),
-               Column("comp.", Kind.RATIO, "relative_complexity", fold=True),
+               Column("comp.", Kind.RATIO, "relative_complexity", fold=True, hide=1),
                *(Column(f"Eq.(1) {s}", Kind.COUNT, f"complexity_stage_{s}", fold=True)
                  for s in costed))
     rows = []
@@ -943,9 +1106,11 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
     layers = Table(
         (Column(""), Column(None, key="change"), Column("stage", key="stage"),
          Column(a, Kind.CODE, "a"), Column(b, Kind.CODE, "b"),
-         Column("output A", Kind.SHAPE, "output_a"), Column("output B", Kind.SHAPE, "output_b"),
-         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}") for m in shown),
-         Column("why", key="why", wrap=True)),
+         Column("output A", Kind.SHAPE, "output_a", hide=2),
+         Column("output B", Kind.SHAPE, "output_b", hide=2),
+         *(Column(f"Δ{m.label}", Kind.SIGNED, f"delta_{m.key}", hide=_HIDE.get(m.key, 0))
+           for m in shown),
+         Column("why", key="why", wrap=True, hide=3)),
         rows, title=f"{a} → {b}: {summary}", caption=note,
         # with no rows, markdown's heading says so; the terminal keeps the title
         formats=EVERYWHERE if rows else frozenset({Format.TABLE, Format.CSV}))
@@ -1005,7 +1170,7 @@ def _margin(lim: Any) -> str:
 
 LIMIT_COLUMNS = (
     Column("", key="status"), Column("metric", key="metric"), Column("value", Kind.COUNT, "value"),
-    Column("limit", Kind.COUNT, "limit"), Column("rule", key="rule"), Column("margin"),
+    Column("limit", Kind.COUNT, "limit"), Column("rule", key="rule", hide=1), Column("margin"),
     Column(None, Kind.EXACT, "margin"),
 )
 
@@ -1013,7 +1178,8 @@ LIMIT_COLUMNS = (
 def check_report(c: Any) -> Report:
     verdict = "✅ within budget" if c.ok else "❌ over budget"
     failed = [lim.metric for lim in c.limits if not lim.ok]
-    headline = f"{c.net.name or 'network'}: {verdict}" + (f" ({', '.join(failed)})" if failed else "")
+    headline = Marked(f"{c.net.name or 'network'}: {verdict}"
+                      + (f" ({', '.join(failed)})" if failed else ""))
     limits = Table(LIMIT_COLUMNS, tuple(("pass" if lim.ok else "FAIL", lim.metric, lim.value,
                                          lim.limit, rule(c, lim), _margin(lim), lim.margin)
                                         for lim in c.limits), title=headline)
@@ -1066,14 +1232,14 @@ ZOO_COLUMNS = (
     *(Column(BY_KEY[k].label, Kind.COUNT, k) for k in ("params", "macs")),
     Column(None, key="published_params"), Column(None, key="published_macs"),
     Column(None, key="reference"), Column(None, Kind.EXACT, "agrees"),
-    Column("published"), Column("source", wrap=True),
+    Column("published", hide=2), Column("source", wrap=True, hide=1),
 )
 
 
 def _published(r: dict[str, Any]) -> str:
     """'25557032 / 4.09G ✓': the figures as their source gives them, and whether ours agree."""
     figures = [x for x in (r["published_params"], r["published_macs"]) if x]
-    return " / ".join(figures) + ((" ✓" if r["agrees"] else " ✗") if figures else "")
+    return Marked(" / ".join(figures) + ((" ✓" if r["agrees"] else " ✗") if figures else ""))
 
 
 def zoo_report(entries: list[tuple[str, Any, NetworkCost]], rows: list[dict[str, Any]]) -> Report:
@@ -1081,7 +1247,7 @@ def zoo_report(entries: list[tuple[str, Any, NetworkCost]], rows: list[dict[str,
         (r["name"], r["source"], net.input, r["params"], r["macs"], r["published_params"],
          r["published_macs"], r["reference"], None if r["agrees"] is None else int(r["agrees"]),
          _published(r), r["source"]) for (_, _, net), r in zip(entries, rows)),
-        caption="published = params / MACs as their source gives them; ✓ = ours agree"),))
+        caption=Marked("published = params / MACs as their source gives them; ✓ = ours agree")),))
 
 
 def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
@@ -1114,7 +1280,8 @@ def replace_report(net: NetworkCost, info: Any, cands: list[Any], total: int, ev
                Column("layers", Kind.EXACT, "layers"),
                Column(BY_KEY["complexity"].label, Kind.COUNT, "complexity"),
                Column("comp.", Kind.RATIO, "ratio", decimals=3),
-               Column(BY_KEY["params"].label, Kind.COUNT, "params"), Column("rf", Kind.EXACT, "rf"))
+               Column(BY_KEY["params"].label, Kind.COUNT, "params"),
+               Column("rf", Kind.EXACT, "rf", hide=1))
     rows = tuple((i, c.notation(info.n_out), c.layers, c.complexity, c.ratio, c.params, c.rf)
                  for i, c in enumerate(cands, 1))
     title = (f"{net.name or 'network'} stage {info.label}: {info.conv_layers} conv layers, "
