@@ -27,13 +27,21 @@ class Exit(enum.IntEnum):
     INTERNAL = 3
 
 
-FORMATS = ("table", "csv", "markdown", "json")
+FORMATS = ("table", "csv", "markdown", "json", "html")  # every report.Format
+PAGE_FORMATS = FORMATS  # analyze, compare and diff: also one self-contained HTML page
+REPORT_FORMATS = tuple(f for f in FORMATS if f != "html")  # every other command that reports
 
 
-def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--format, shared by every command that reports."""
-    return click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
-                        show_default=True, help="Output format; csv and json carry exact integers.")(f)
+def output_options(f: Callable[..., Any] | None = None, *,
+                   formats: tuple[str, ...] = REPORT_FORMATS) -> Any:
+    """--format, shared by every command that reports; `formats`: the command's choices
+    (`@output_options(formats=PAGE_FORMATS)`)."""
+    def option(f: Callable[..., Any]) -> Callable[..., Any]:
+        page = " html is one self-contained page." if "html" in formats else ""
+        return click.option("--format", "-f", "fmt", type=click.Choice(formats), default="table",
+                            show_default=True,
+                            help=f"Output format; csv and json carry exact integers.{page}")(f)
+    return option(f) if f is not None else option
 
 
 def budget_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -355,7 +363,7 @@ def main(debug: bool) -> None:
 @click.argument("spec")
 @spec_options
 @memory_options
-@output_options
+@output_options(formats=PAGE_FORMATS)
 @click.option("--stages", "-s", is_flag=True, help="One row per stage instead of per layer.")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 @columns_option
@@ -437,7 +445,7 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
                    "baseline, else the first).")
 @spec_options
 @memory_options
-@output_options
+@output_options(formats=PAGE_FORMATS)
 @count_option
 @columns_option
 def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
@@ -465,7 +473,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
 @click.argument("b")
 @spec_options
 @memory_options
-@output_options
+@output_options(formats=PAGE_FORMATS)
 @click.option("--all", "show_all", is_flag=True, help="Also list the layers that did not change.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the two differ (as git diff --exit-code).")
 @count_option
@@ -662,7 +670,7 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
 
 @main.command(name="zoo")
 @click.argument("name", required=False)
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
+@click.option("--format", "-f", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
               help="Format of the list (default table); csv and json carry exact integers.")
 def zoo_command(name: str | None, fmt: str | None) -> None:
     """List every built-in spec — its source, input, params and MACs beside the

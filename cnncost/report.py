@@ -48,6 +48,7 @@ class Format(str, enum.Enum):
     CSV = "csv"
     MARKDOWN = "markdown"
     JSON = "json"
+    HTML = "html"  # one self-contained page (cnncost.html): analyze, compare and diff
 
 
 _UNITS = ("K", "M", "G", "T", "P", "E")  # SI, powers of 1000
@@ -237,6 +238,7 @@ class Output(NamedTuple):
 
     report: Callable[[], Report]  # for the table, CSV and markdown
     data: Callable[[], Any]  # the JSON document
+    page: Callable[[], str] | None = None  # the HTML page; None: the report's tables as one
 
 
 def cell_text(value: Any, col: Column, human: bool) -> str:
@@ -437,6 +439,8 @@ RENDERERS: dict[Format, Callable[[Output], Any]] = {
     Format.CSV: lambda out: render_csv(out.report()),
     Format.MARKDOWN: lambda out: render_markdown(out.report()),
     Format.JSON: lambda out: to_json(out.data()),
+    Format.HTML: lambda out: out.page() if out.page is not None else _html("report_page",
+                                                                          out.report()),
 }
 if RENDERERS.keys() != set(Format):  # a format without a renderer is a bug, found at import
     raise TypeError(f"no renderer for {sorted(f.value for f in set(Format) - RENDERERS.keys())}")
@@ -445,6 +449,12 @@ if RENDERERS.keys() != set(Format):  # a format without a renderer is a bug, fou
 def render(out: Output, fmt: Format) -> Any:
     """The one dispatch from --format to a renderer."""
     return RENDERERS[fmt](out)
+
+
+def _html(builder: str, *args: Any) -> str:
+    """cnncost.html's `builder`(*args): the HTML page, imported only when asked for."""
+    from . import html
+    return getattr(html, builder)(*args)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------
@@ -654,7 +664,8 @@ def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory:
                     device: Any = None, count: Any = None) -> Any:
     return render(Output(partial(analysis_report, net, stages and count is None, memory, device,
                                  count),
-                         partial(analysis_dict, net, device, count)), fmt)
+                         partial(analysis_dict, net, device, count),
+                         partial(_html, "analysis_page", net, memory, device, count)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -781,7 +792,8 @@ def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = 
                           title=f"what {counts[0].tool} would report (docs/counting.md)",
                           formats=frozenset({Format.TABLE, Format.MARKDOWN}))
             return base._replace(tables=(*base.tables, table))
-    return render(Output(report, partial(comparison_dict, cmp, counts)), fmt)
+    return render(Output(report, partial(comparison_dict, cmp, counts),
+                         lambda: _html("comparison_page", cmp, report())), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -875,7 +887,8 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
 def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
                 memory: bool = False) -> Any:
     return render(Output(partial(diff_report, d, show_all, counts, memory),
-                         partial(diff_dict, d, counts)), fmt)
+                         partial(diff_dict, d, counts),
+                         partial(_html, "diff_page", d, show_all, counts, memory)), fmt)
 
 
 # ---------------------------------------------------------------------------
