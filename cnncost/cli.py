@@ -385,6 +385,7 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
       cnncost analyze resnet18 --batch 32 --dtype fp16 --columns memory
       cnncost analyze mobilenet_v2 --device nvidia-a100-sxm4-80gb --format json
       cnncost analyze resnet50 --count fvcore
+      cnncost analyze googlenet --format html > googlenet.html
     """
     from .report import Format, render_analysis
     if count_tool is not None:
@@ -459,6 +460,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
       cnncost compare he2015
       cnncost compare he2015-a he2015-b he2015-e --baseline he2015-a
       cnncost compare specs/he2015.yaml --format markdown
+      cnncost compare he2015 --format html > he2015.html
     """
     from .comparison import compare as compare_
     from .report import Format, render_comparison
@@ -487,6 +489,7 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
     Examples:
       cnncost diff he2015-a he2015-j
       cnncost diff old.yaml new.yaml --exit-code --format markdown
+      cnncost diff he2015-a he2015-j --format html > a-to-j.html
     """
     from .comparison import diff as diff_
     from .report import Format, render_diff
