@@ -248,6 +248,17 @@ def browser() -> str:
     pytest.skip(reason)
 
 
+def test_without_a_browser_the_test_skips_with_the_reason_or_fails_in_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(globals(), "BROWSER_PATHS", ())
+    monkeypatch.delenv("CNNCOST_BROWSER_REQUIRED", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium-headless-shell"):
+        browser()
+    monkeypatch.setenv("CNNCOST_BROWSER_REQUIRED", "1")
+    with pytest.raises(pytest.fail.Exception, match="CNNCOST_BROWSER_REQUIRED=1"):
+        browser()
+
+
 _LOADED = re.compile(r"(?:FileURLLoader::Start|NotifyBeforeURLRequest): (\S+)")
 
 
