@@ -27,10 +27,11 @@ class Exit(enum.IntEnum):
     INTERNAL = 3
 
 
-FORMATS = ("table", "csv", "markdown", "json")
-# formats only some commands have (docs/ci.md): @output_options(extra=(GITHUB,))
-GITHUB, BENCHMARK_JSON = "github", "benchmark-json"
-_EXTRA_HELP = {GITHUB: "github: GitHub workflow commands (::error on the spec's line)",
+FORMATS = ("table", "csv", "markdown", "json")  # every command that reports
+# formats only some commands have: @output_options(extra=(HTML, …)); each is a report.Format
+HTML, GITHUB, BENCHMARK_JSON = "html", "github", "benchmark-json"
+_EXTRA_HELP = {HTML: "html: one self-contained page (docs/html.md)",
+               GITHUB: "github: GitHub workflow commands (::error on the spec's line)",
                BENCHMARK_JSON: "benchmark-json: github-action-benchmark's customSmallerIsBetter"}
 
 
@@ -372,7 +373,7 @@ def main(debug: bool) -> None:
 @click.argument("spec")
 @spec_options
 @memory_options
-@output_options(extra=(BENCHMARK_JSON,))
+@output_options(extra=(HTML, BENCHMARK_JSON))
 @click.option("--stages", "-s", is_flag=True, help="One row per stage instead of per layer.")
 @click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 @columns_option
@@ -395,6 +396,7 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
       cnncost analyze mobilenet_v2 --device nvidia-a100-sxm4-80gb --format json
       cnncost analyze resnet50 --count fvcore
       cnncost analyze resnet50 --format benchmark-json
+      cnncost analyze googlenet --format html > googlenet.html
     """
     from .report import Format, render_analysis
     if count_tool is not None:
@@ -455,7 +457,7 @@ def network_costs(refs: tuple[str, ...], input_shape: str | None, padding: str |
                    "baseline, else the first).")
 @spec_options
 @memory_options
-@output_options(extra=(BENCHMARK_JSON,))
+@output_options(extra=(HTML, BENCHMARK_JSON))
 @count_option
 @columns_option
 def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | None,
@@ -470,6 +472,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
       cnncost compare he2015-a he2015-b he2015-e --baseline he2015-a
       cnncost compare specs/he2015.yaml --format markdown
       cnncost compare he2015 --format benchmark-json > cnncost-benchmark.json
+      cnncost compare he2015 --format html > he2015.html
     """
     from .comparison import compare as compare_
     from .report import Format, render_comparison
@@ -493,7 +496,7 @@ def _family(specs: tuple[str, ...], networks: int) -> str:
 @click.argument("b")
 @spec_options
 @memory_options
-@output_options
+@output_options(extra=(HTML,))
 @click.option("--all", "show_all", is_flag=True, help="Also list the layers that did not change.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the two differ (as git diff --exit-code).")
 @count_option
@@ -509,6 +512,7 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
     Examples:
       cnncost diff he2015-a he2015-j
       cnncost diff old.yaml new.yaml --exit-code --format markdown
+      cnncost diff he2015-a he2015-j --format html > a-to-j.html
     """
     from .comparison import diff as diff_
     from .report import Format, render_diff

@@ -50,6 +50,7 @@ class Format(str, enum.Enum):
     JSON = "json"
     GITHUB = "github"  # workflow commands (check): cnncost.ci
     BENCHMARK_JSON = "benchmark-json"  # github-action-benchmark's customSmallerIsBetter
+    HTML = "html"  # one self-contained page (cnncost.html): analyze, compare and diff
 
 
 _UNITS = ("K", "M", "G", "T", "P", "E")  # SI, powers of 1000
@@ -244,6 +245,7 @@ class Output(NamedTuple):
     data: Callable[[], Any]  # the JSON document
     github: Callable[[], str] | None = None  # workflow commands, where a command has them
     benchmark: Callable[[], list[Any]] | None = None  # github-action-benchmark entries
+    page: Callable[[], str] | None = None  # the HTML page; None: the report's tables as one
 
 
 def cell_text(value: Any, col: Column, human: bool) -> str:
@@ -667,6 +669,8 @@ RENDERERS: dict[Format, Callable[[Output], Any]] = {
     Format.JSON: lambda out: Chunks(lambda: json_chunks(out.data())),
     Format.GITHUB: lambda out: _offered(out.github, Format.GITHUB)(),
     Format.BENCHMARK_JSON: lambda out: to_json(_offered(out.benchmark, Format.BENCHMARK_JSON)()),
+    Format.HTML: lambda out: out.page() if out.page is not None else _html("report_page",
+                                                                          out.report()),
 }
 if RENDERERS.keys() != set(Format):  # a format without a renderer is a bug, found at import
     raise TypeError(f"no renderer for {sorted(f.value for f in set(Format) - RENDERERS.keys())}")
@@ -688,6 +692,12 @@ def _ci(name: str, *args: Any) -> Any:
 def render(out: Output, fmt: Format) -> Any:
     """The one dispatch from --format to a renderer."""
     return RENDERERS[fmt](out)
+
+
+def _html(builder: str, *args: Any) -> str:
+    """cnncost.html's `builder`(*args): the HTML page, imported only when asked for."""
+    from . import html
+    return getattr(html, builder)(*args)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------
@@ -904,7 +914,8 @@ def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory:
     return render(Output(partial(analysis_report, net, stages and count is None, memory, device,
                                  count),
                          partial(analysis_dict, net, device, count),
-                         benchmark=partial(_ci, "benchmark_analysis", net, count)), fmt)
+                         benchmark=partial(_ci, "benchmark_analysis", net, count),
+                         page=partial(_html, "analysis_page", net, memory, device, count)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -1036,7 +1047,8 @@ def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = 
                           formats=frozenset({Format.TABLE, Format.MARKDOWN}))
             return base._replace(tables=(*base.tables, table))
     return render(Output(report, partial(comparison_dict, cmp, counts),
-                         benchmark=partial(_ci, "benchmark_comparison", cmp, counts, family)), fmt)
+                         benchmark=partial(_ci, "benchmark_comparison", cmp, counts, family),
+                         page=lambda: _html("comparison_page", cmp, report())), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -1132,7 +1144,8 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
 def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
                 memory: bool = False) -> Any:
     return render(Output(partial(diff_report, d, show_all, counts, memory),
-                         partial(diff_dict, d, counts)), fmt)
+                         partial(diff_dict, d, counts),
+                         page=partial(_html, "diff_page", d, show_all, counts, memory)), fmt)
 
 
 # ---------------------------------------------------------------------------

@@ -316,10 +316,10 @@ def test_a_closed_stdout_is_one_message(how, message):
 
 
 def test_formats_are_the_reports():
-    from cnncost.cli import BENCHMARK_JSON, FORMATS, GITHUB
+    from cnncost.cli import BENCHMARK_JSON, FORMATS, GITHUB, HTML
     from cnncost.report import Format
-    # every command's formats, and those only some commands have (docs/ci.md)
-    extra = {GITHUB, BENCHMARK_JSON}
+    # every command's formats, and those only some commands have (docs/ci.md, docs/html.md)
+    extra = {GITHUB, BENCHMARK_JSON, HTML}
     assert set(FORMATS) | extra == {f.value for f in Format} and not set(FORMATS) & extra
 
 

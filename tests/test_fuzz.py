@@ -121,7 +121,7 @@ def test_cli_exit_codes(text):
 
 @settings(max_examples=max(10, EXAMPLES // 10), deadline=None)
 @given(st.text(min_size=1, max_size=30), st.text(min_size=1, max_size=30),
-       st.sampled_from(["table", "markdown", "csv", "json"]))
+       st.sampled_from(["table", "markdown", "csv", "json", "html"]))
 def test_any_names_render_in_every_format(name, label, fmt):
     """Names and stage labels are user text: markup, formulas, pipes, control characters."""
     import json as json_
@@ -138,3 +138,6 @@ def test_any_names_render_in_every_format(name, label, fmt):
         from rich.console import Console
         console = Console(file=open(os.devnull, "w"), width=100, markup=False)
         console.print(rendered)
+    if fmt == "html":  # well-formed: no name opens or closes a tag
+        from htmlcheck import parse
+        parse(rendered)

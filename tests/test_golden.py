@@ -32,6 +32,9 @@ CASES = {
     "analyze_bad_spec": ["analyze", "64F(7,7,3,s=2) -> maxp(3,3,3)", "--input", "32x32x3"],
     "layers_markdown": ["layers", "--format", "markdown"],
     "fmt_he2015": ["fmt", "he2015"],
+    "analyze_he2015a_html": ["analyze", "he2015-a", "--format", "html"],
+    "compare_he2015_html": ["compare", "he2015", "--format", "html"],
+    "diff_a_b_html": ["diff", "he2015-a", "he2015-b", "--format", "html"],
 }
 for fmt in ("table", "csv", "markdown", "json"):
     CASES[f"compare_he2015_{fmt}"] = ["compare", "he2015", "--format", fmt]
