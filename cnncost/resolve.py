@@ -83,14 +83,15 @@ def split_variant(ref: str) -> tuple[str, str | None]:
     """'nets.yaml:B' → ('nets.yaml', 'B'); anything else → (ref, None).
 
     Split at the last `:` only when what follows is a plain word (VARIANT_WORD)
-    and what comes before names a spec file that exists or a built-in spec, so
+    and what comes before names a spec file that exists, a built-in spec, or a
+    file by its suffix (missing.yaml:B is then "no such file: missing.yaml"), so
     spec text with a `:` in it and a file whose own name has one are left whole."""
     base, colon, variant = ref.rpartition(":")
-    if not colon or not base.strip() or not VARIANT_WORD.fullmatch(variant):
+    if not colon or not base.strip() or not VARIANT_WORD.fullmatch(variant) or _is_file(ref):
         return ref, None
-    if _is_file(ref) or not (zoo.find(base) is not None or _is_file(base)):
-        return ref, None
-    return base, variant
+    if zoo.find(base) is not None or base.lower().endswith(SPEC_SUFFIXES) or _is_file(base):
+        return base, variant
+    return ref, None
 
 
 def _is_file(ref: str) -> bool:
