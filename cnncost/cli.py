@@ -894,6 +894,8 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
           fmt: str, stages: bool) -> None:
     """Apply width, depth and resolution multipliers with the model's own rounding
     (the spec's `vars:` width and depth; which layers scale is written in the spec).
+    A multiplier that changes nothing — no layer uses it, or the rounding gives the
+    spec's own layers — is said on standard error.
 
     \b
     Examples:

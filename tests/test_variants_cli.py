@@ -313,3 +313,16 @@ def test_every_command_that_reads_specs_has_variant_and_set(command):
     from cnncost.cli import main
     options = [o for p in main.commands[command].params for o in p.opts]
     assert options.count("--variant") == 1 and options.count("--set") == 1
+
+
+def test_check_max_flops_limits_twice_the_macs(nets):
+    flops = 2 * macs(2 * N)
+    assert run("check", "nets.yaml:B", "--max-flops", str(flops))[0] == 0
+    code, out, _ = run("check", "nets.yaml:B", "--max-flops", str(flops - 1))
+    assert code == 1 and "OVER by 1 " in out
+
+
+def test_the_library_reads_spec_colon_variant(nets):
+    import cnncost
+    assert cnncost.analyze("nets.yaml:B").totals.params == params(2 * N)
+    assert cnncost.analyze("he2015:j").totals == cnncost.analyze("he2015-j").totals
