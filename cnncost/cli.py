@@ -141,8 +141,57 @@ def _remember(ctx: click.Context, param: Any, value: Any) -> None:
     ctx.meta[f"cnncost.{param.name}"] = value
 
 
+def variant_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--variant and --set, shared by every command that reads specs (spec_options has
+    them; scale, sweep and fmt, which take no --input, use them alone). They apply to
+    the command's SPEC arguments, through load_spec."""
+    f = click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE",
+                     expose_value=False, callback=_remember_set,
+                     help="Set a variable of the spec's YAML `vars:` (repeatable), e.g. "
+                          "--set width=0.5 --set n=3.")(f)
+    f = click.option("--variant", default=None, metavar="NAME", expose_value=False,
+                     callback=_remember,
+                     help="Which variant of a variants file (case-insensitive; SPEC:NAME "
+                          "does the same). Default: the baseline; compare and fmt: all.")(f)
+    return f
+
+
+def _remember_set(ctx: click.Context, param: Any, values: tuple[str, ...]) -> None:
+    """--set NAME=VALUE, each checked: a name, `=`, a number (an int when written as one)."""
+    import re
+    out: dict[str, float | int] = {}
+    for item in values:
+        name, eq, text = (x.strip() for x in item.partition("="))
+        if not eq or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise CnnCostError(f"--set {shorten(item)}: write NAME=VALUE",
+                               hint="e.g. --set width=0.5, for a variable of the spec's "
+                                    "YAML `vars:`")
+        value = _set_value(text)
+        if value is None:
+            raise CnnCostError(f"--set {shorten(item)}: {name} must be a number",
+                               hint=f"e.g. --set {name}=2 or --set {name}=0.5")
+        if name in out:
+            raise CnnCostError(f"--set sets {name} twice", hint="give each variable once")
+        out[name] = value
+    ctx.meta["cnncost.set"] = out
+
+
+def _set_value(text: str) -> float | int | None:
+    """'3' → 3, '0.5' or '1e3' → a float; anything else (abc, nan, 1_0) → None."""
+    import math
+    import re
+    if len(text) > 32 or not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
+        return None
+    if re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
 def spec_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--input, --padding and --allow-unsupported, shared by every command that reads specs."""
+    """--input, --padding, --allow-unsupported, and variant_options' --variant and --set:
+    shared by every command that reads specs."""
+    f = variant_options(f)
     f = click.option("--allow-unsupported", is_flag=True, expose_value=False, callback=_remember,
                      help="An imported model (.onnx): cost what has a rule and list the "
                           "nodes that have none, instead of refusing it.")(f)
@@ -229,16 +278,49 @@ def _overrides(input_shape: str | None, padding: str | None) -> tuple[Any, Any]:
 STDIN = "-"  # a SPEC of `-`: the spec text (notation or YAML) on standard input
 
 
-def load_spec(ref: str, shape: Any = None, overrides: Any = None) -> Any:
+def load_spec(ref: str, shape: Any = None, overrides: Any = None, chosen: bool = True) -> Any:
     """resolve.load with what the command line says: the input shape (an ONNX model
-    with a dynamic input needs it) and --allow-unsupported. `-` reads the spec
-    text from standard input (once: `diff - -` compares it with itself)."""
-    from .resolve import load, load_text
-    if ref == STDIN:
-        return load_text(_stdin_text(), "<stdin>", "stdin", overrides)
+    with a dynamic input needs it), --allow-unsupported and, where `chosen` (a
+    command's SPEC arguments, not check's --baseline), --variant and --set. `-` reads
+    the spec text from standard input (once: `diff -:A -:B` reads it once)."""
+    from .resolve import load, load_text, narrowed
     ctx = click.get_current_context(silent=True)
-    allow = bool(ctx and ctx.meta.get("cnncost.allow_unsupported"))
-    return load(ref, overrides, input_shape=shape, allow_unsupported=allow)
+    meta: dict[str, Any] = ctx.meta if ctx is not None else {}
+    variant = meta.get("cnncost.variant") if chosen else None
+    if chosen and meta.get("cnncost.set"):
+        overrides = _with_set(overrides, meta["cnncost.set"])
+    base, own = _split_variant(ref)
+    if variant is not None and own is not None:
+        if own.lower() != variant.lower():
+            raise CnnCostError(f"{shorten(ref)} names variant {own}, and --variant says "
+                               f"{variant}", hint=f"give one of them: {base}:{variant}, or "
+                                                  f"drop --variant")
+        variant = None  # SPEC:VARIANT has chosen it
+    if base == STDIN:
+        doc = load_text(_stdin_text(), "<stdin>", "stdin", overrides)
+        if own is not None:
+            doc = narrowed(doc, own, "", ref)
+    else:
+        allow = bool(meta.get("cnncost.allow_unsupported"))
+        doc = load(ref, overrides, input_shape=shape, allow_unsupported=allow)
+    return doc if variant is None else narrowed(doc, variant)
+
+
+def _split_variant(ref: str) -> tuple[str, str | None]:
+    """resolve.split_variant, and `-:B`: variant B of the spec on standard input."""
+    from .resolve import VARIANT_WORD, split_variant
+    if ref.startswith(STDIN + ":") and VARIANT_WORD.fullmatch(ref[2:]):
+        return STDIN, ref[2:]
+    return split_variant(ref)
+
+
+def _with_set(overrides: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any]:
+    """The command's own overrides (scale's --width) and --set's, which must not overlap."""
+    both = sorted(set(overrides or {}) & set(values))
+    if both:
+        raise CnnCostError(f"--set {both[0]}={values[both[0]]} and --{both[0]} both set "
+                           f"{both[0]}", hint="give one of them")
+    return {**(overrides or {}), **values}
 
 
 def _stdin_text() -> str:
@@ -281,13 +363,13 @@ def _load(ref: str, overrides: Any = None) -> Any:
     return load_spec(ref, None, overrides)
 
 
-def network_cost(ref: str, input_shape: str | None, padding: str | None,
-                 variant: str | None = None, batch: int = 1, dtype: str = "fp32") -> Any:
-    """Resolve a SPEC argument and analyse it."""
+def network_cost(ref: str, input_shape: str | None, padding: str | None, batch: int = 1,
+                 dtype: str = "fp32", chosen: bool = True) -> Any:
+    """Resolve a SPEC argument (its variant: load_spec's) and analyse it."""
     from .costs import analyze
     from .resolve import one_network
     shape, pad = _overrides(input_shape, padding)
-    net = one_network(load_spec(ref, shape), variant)
+    net = one_network(load_spec(ref, shape, chosen=chosen))
     cost = analyze(net.graph(shape, pad), batch, dtype)
     if cost.graph.uncosted:
         click.echo("note: not costed (no rule for them): " + ", ".join(cost.graph.uncosted),
@@ -375,14 +457,13 @@ def main(debug: bool) -> None:
 @memory_options
 @output_options(extra=(HTML, BENCHMARK_JSON))
 @click.option("--stages", "-s", is_flag=True, help="One row per stage instead of per layer.")
-@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 @columns_option
 @click.option("--device", default=None, metavar="NAME|FILE",
               help="A device (a preset or a device file) for the roofline: per layer the least "
                    "time it can take, and whether compute or memory bounds it.")
 @count_option
 def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
-            fmt: str, stages: bool, variant: str | None, columns: str, device: str | None,
+            fmt: str, stages: bool, columns: str, device: str | None,
             count_tool: str | None) -> None:
     """Per-layer output shape, params, MACs, complexity and share of the total;
     with --columns memory, the memory and training cost (docs/memory.md).
@@ -397,12 +478,13 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
       cnncost analyze resnet50 --count fvcore
       cnncost analyze resnet50 --format benchmark-json
       cnncost analyze googlenet --format html > googlenet.html
+      cnncost analyze specs/he2015.yaml:B
     """
     from .report import Format, render_analysis
     if count_tool is not None:
         from .counting import tool
         tool(count_tool)  # an unknown tool is an error before any work
-    net = network_cost(spec, input_shape, padding, variant, batch, dtype)
+    net = network_cost(spec, input_shape, padding, batch, dtype)
     dev = None
     if device is not None:
         from .memory import load_device
@@ -513,11 +595,12 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
       cnncost diff he2015-a he2015-j
       cnncost diff old.yaml new.yaml --exit-code --format markdown
       cnncost diff he2015-a he2015-j --format html > a-to-j.html
+      cnncost diff specs/he2015.yaml:A specs/he2015.yaml:J
     """
     from .comparison import diff as diff_
     from .report import Format, render_diff
-    result = diff_(network_cost(a, input_shape, padding, None, batch, dtype),
-                   network_cost(b, input_shape, padding, None, batch, dtype))
+    result = diff_(network_cost(a, input_shape, padding, batch, dtype),
+                   network_cost(b, input_shape, padding, batch, dtype))
     counts = (counted(result.a, count_tool), counted(result.b, count_tool)) if count_tool else None
     emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory"))
     step_summary("diff_summary", result)
@@ -562,11 +645,11 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
     if max_increase is not None and baseline is None:
         raise CnnCostError("--max-increase needs --baseline", hint="e.g. --baseline main.yaml --max-increase 2%")
     pct = parse_percent(max_increase, "--max-increase") if max_increase is not None else None
-    base = network_cost(baseline, input_shape, padding, None, batch, dtype) \
+    base = network_cost(baseline, input_shape, padding, batch, dtype, chosen=False) \
         if baseline is not None else None
     if max_count is not None and count_tool is None:
         raise CnnCostError("--max-count needs --count TOOL", hint="e.g. --count fvcore --max-count 4.2G")
-    net = network_cost(spec, input_shape, padding, None, batch, dtype)
+    net = network_cost(spec, input_shape, padding, batch, dtype)
     count = counted(net, count_tool)
     if max_count is not None:
         limits["count"] = parse_amount(max_count, "--max-count")
@@ -579,8 +662,8 @@ def check(spec: str, baseline: str | None, max_increase: str | None, input_shape
 
 @main.command()
 @click.argument("spec")
-@click.option("--variant", default=None, help="Which variant of a variants file (default: all).")
-def fmt(spec: str, variant: str | None) -> None:
+@variant_options
+def fmt(spec: str) -> None:
     """Print the canonical form of a spec; loading it gives the same networks.
 
     A network with `same` padding and no stage labels prints as its notation.
@@ -595,10 +678,9 @@ def fmt(spec: str, variant: str | None) -> None:
     """
     from .model import Document
     from .printer import format_document
-    from .resolve import one_network
     doc = load_spec(spec)
-    if variant or (doc.is_variants and len(doc.networks) == 1):
-        net = one_network(doc, variant)
+    if doc.is_variants and len(doc.networks) == 1:
+        net = next(iter(doc.networks.values()))
         doc = Document({net.name: net})
     emit(format_document(doc))
 
@@ -672,10 +754,9 @@ def _import_torch(ref: str, shape: Any, allow_unsupported: bool) -> Any:
               help="Write a PyTorch module (the only target so far).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
-@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
 @spec_options
-def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
-           input_shape: str | None, padding: str | None) -> None:
+def export(spec: str, to_torch: bool, output: str | None, input_shape: str | None,
+           padding: str | None) -> None:
     """Write SPEC as Python source defining a torch.nn.Module `Net` with the same
     layers, padding and shapes (PyTorch is an optional extra: pip install 'cnncost[torch]').
 
@@ -688,10 +769,10 @@ def export(spec: str, to_torch: bool, output: str | None, variant: str | None,
     if importlib.util.find_spec("torch") is None:
         raise CnnCostError("export --torch needs PyTorch, which is not installed",
                            hint="pip install 'cnncost[torch]' (or pip install torch)")
-    from .resolve import load, one_network
+    from .resolve import one_network
     from .torch_export import export_torch
     shape, pad = _overrides(input_shape, padding)
-    text = export_torch(one_network(load_spec(spec, shape), variant).graph(shape, pad))
+    text = export_torch(one_network(load_spec(spec, shape)).graph(shape, pad))
     if output is not None:
         write_file(output, text, "the module")
     else:
@@ -842,13 +923,14 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
 @memory_options
 @output_options
 @click.option("--stages", "-s", is_flag=True, help="One row per stage.")
-@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
+@variant_options
 def scale(spec: str, width: float | None, depth: float | None, resolution: int | None,
           phi: float | None, alpha: float, beta: float, gamma: float, batch: int, dtype: str,
-          fmt: str,
-          stages: bool, variant: str | None) -> None:
+          fmt: str, stages: bool) -> None:
     """Apply width, depth and resolution multipliers with the model's own rounding
     (the spec's `vars:` width and depth; which layers scale is written in the spec).
+    A multiplier that changes nothing — no layer uses it, or the rounding gives the
+    spec's own layers — is said on standard error.
 
     \b
     Examples:
@@ -864,14 +946,33 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
         _positive(value, what, example)
     if phi is not None and not -10 <= phi <= 10:
         raise CnnCostError(f"--phi {phi:g} is outside -10..10", hint="EfficientNet-B1…B7 are φ = 1…7")
+    base = scaled(_load, spec)
+    given = [(f"--{k} {v:g}", k, v) for k, v in (("width", width), ("depth", depth)) if v is not None]
     if phi is not None:
         if width is not None or depth is not None or resolution is not None:
             raise CnnCostError("--phi sets width, depth and resolution; give it alone")
         w, d, r = compound(phi, alpha, beta, gamma)
-        base = scaled(_load, spec, variant=variant)
         width, depth, resolution = w, d, round(base.input.h * r)
-    emit(render_analysis(scaled(_load, spec, width, depth, resolution, variant, batch, dtype),
-                         Format(fmt), stages))
+    net = scaled(_load, spec, width, depth, resolution, None, batch, dtype)
+    emit(render_analysis(net, Format(fmt), stages))
+    if phi is not None:
+        given = [(f"--phi {phi:g}", "", None)] if _same(net, base) else []
+    for flag, var, value in given:
+        if var and not _same(scaled(_load, spec, **{var: value}), base):
+            continue
+        why = "it is the spec's own network" if not var else (
+            f"this spec declares `{var}` but no layer uses it"
+            if _same(scaled(_load, spec, **{var: 4 * value}), base) else
+            f"with the model's rounding its layers are those of the spec's own {var}")
+        click.echo(f"note: {flag} changes nothing: {why}", err=True)
+    if resolution is not None and phi is None and net.input == base.input:
+        click.echo(f"note: --resolution {resolution} changes nothing: it is the spec's own "
+                   "input size", err=True)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two analyses are of the same network: the same layers on the same input."""
+    return bool(a.input == b.input and a.graph.nodes == b.graph.nodes)
 
 
 @main.command()
@@ -881,10 +982,9 @@ def scale(spec: str, width: float | None, depth: float | None, resolution: int |
 @click.option("--target-macs", default=None, help="For each resolution, the largest width within this many MACs.")
 @memory_options
 @output_options
-@click.option("--variant", default=None, help="Which variant of a variants file (default: its baseline).")
+@variant_options
 def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: str | None,
-          batch: int, dtype: str, fmt: str,
-          variant: str | None) -> None:
+          batch: int, dtype: str, fmt: str) -> None:
     """Params and MACs over a grid of width multipliers × resolutions
     (MobileNet's Tables 6–7), or the largest width within a MACs budget.
 
@@ -902,10 +1002,10 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
     ws = _float_list(widths if widths is not None else "0.25,0.5,0.75,1.0", "--width",
                      "0.25,0.5,0.75,1.0")
     rs = (_int_list(resolutions, "--resolution", "128,160,192,224") if resolutions is not None
-          else (scaled(_load, spec, variant=variant).input.h,))
+          else (scaled(_load, spec).input.h,))
     if target_macs is not None:
         budget = parse_amount(target_macs, "--target-macs")
-        found = [(r, *largest_width(lambda w, r=r: scaled(_load, spec, w, None, r, variant, batch,
+        found = [(r, *largest_width(lambda w, r=r: scaled(_load, spec, w, None, r, None, batch,
                                                           dtype), budget))
                  for r in rs]
         emit(render_sweep(None, found, budget, Format(fmt)))
@@ -914,7 +1014,7 @@ def sweep(spec: str, widths: str | None, resolutions: str | None, target_macs: s
             click.echo(f"note: at resolution {', '.join(capped)} the budget allows width "
                        f"{MAX_WIDTH:.2f}, where the search stops; wider was not tried", err=True)
         return
-    cells = [[scaled(_load, spec, w, None, r, variant, batch, dtype) for r in rs]
+    cells = [[scaled(_load, spec, w, None, r, None, batch, dtype) for r in rs]
              for w in with_progress(ws, len(ws) * len(rs))]
     emit(render_sweep((ws, rs, cells), None, None, Format(fmt)))
 

@@ -558,6 +558,7 @@ class Limit:
     value: int  # the network's value
     limit: int  # the largest allowed value
     increase: float | None = None  # None: an absolute maximum; else the baseline's value + this %
+    base: int | None = None  # the baseline's value (with `increase`)
 
     @property
     def ok(self) -> bool:
@@ -633,7 +634,7 @@ def check(net: NetworkCost, max_values: dict[str, int], baseline: NetworkCost | 
         for m in BASELINE:
             # floor(base·(1 + pct/100)) exactly, without float rounding at the boundary
             allowed = int(base[m.key] * (1 + Fraction(str(pct)) / 100))
-            limits.append(Limit(m.key, totals[m.key], allowed, pct))
+            limits.append(Limit(m.key, totals[m.key], allowed, pct, base[m.key]))
     if not limits:
         budgets = " or ".join(m.label for m in BUDGETS)
         raise CnnCostError("check needs a limit",

@@ -1165,26 +1165,61 @@ def check_dict(c: Any) -> dict[str, Any]:
         "name": c.net.name, "ok": c.ok,
         "baseline": c.baseline.name if c.baseline else None,
         "limits": [{"metric": lim.metric, "value": lim.value, "limit": lim.limit,
-                    "rule": rule(c, lim), "ok": lim.ok, "margin": lim.margin} for lim in c.limits],
+                    "rule": rule(c, lim), "ok": lim.ok, "margin": lim.margin,
+                    "baseline_value": lim.base} for lim in c.limits],
         "stages": [{"name": g.stage, "baseline_complexity": g.before, "complexity": g.after,
                     "delta_complexity": g.after - g.before} for g in c.growth],
         "totals": totals_dict(c.net.totals, c.count),
     }
 
 
-def _margin(lim: Any) -> str:
+def _margin(c: Any, lim: Any) -> str:
+    """How far under or over the limit, and in per cent of what the rule is relative
+    to: a baseline rule (he2015-a +2%) gives the growth over the baseline, as diff's
+    Δ% does (-0.01% vs he2015-a); an absolute one how far over the limit it is."""
     if lim.margin < 0:
-        return f"under by {humanize(-lim.margin)}"
-    if lim.margin == 0:
-        return "at the limit"
-    pct = f" ({100 * lim.margin / lim.limit:+.2f}%)" if lim.limit else ""
-    return f"OVER by {humanize(lim.margin)}{pct}"
+        text = f"under by {humanize(-lim.margin)}"
+    else:
+        text = "at the limit" if lim.margin == 0 else f"OVER by {humanize(lim.margin)}"
+    if lim.base is not None:
+        growth = _percent(lim.value - lim.base, lim.base) if lim.base else "–"
+        return f"{text} ({growth} vs {c.baseline.name or 'baseline'})"
+    if lim.margin > 0 and lim.limit:
+        return f"{text} ({_percent(lim.margin, lim.limit)} over the limit)"
+    return text
 
 
+def _percent(part: int, whole: int) -> str:
+    """100·part/whole as +1.23%; a change too small for two decimals as +<0.01%, not +0.00%."""
+    pct = 100 * part / whole
+    if part and abs(pct) < 0.005:
+        return ("+" if part > 0 else "-") + "<0.01%"
+    return f"{pct:+.2f}%"
+
+
+def distinct(a: int, b: int) -> tuple[str, str]:
+    """a and b humanised (12.3M), with more decimals where the two would read the
+    same but differ (3.5001M and 3.5000M, not 3.50M and 3.50M)."""
+    ta, tb = humanize(a), humanize(b)
+    if ta != tb or a == b or ta[-1:] not in _UNITS:
+        return ta, tb
+    from decimal import Decimal
+    exp = 3 * (_UNITS.index(ta[-1]) + 1)
+    for decimals in range(3, exp + 1):  # at exp decimals both are exact
+        step = Decimal(1).scaleb(-decimals)
+        ta, tb = (f"{Decimal(v).scaleb(-exp).quantize(step)}{_UNITS[exp // 3 - 1]}" for v in (a, b))
+        if ta != tb:
+            break
+    return ta, tb
+
+
+# The value and limit columns twice: exact integers for CSV, and for the table and
+# markdown as `distinct` writes them.
 LIMIT_COLUMNS = (
-    Column("", key="status"), Column("metric", key="metric"), Column("value", Kind.COUNT, "value"),
-    Column("limit", Kind.COUNT, "limit"), Column("rule", key="rule", hide=1), Column("margin"),
-    Column(None, Kind.EXACT, "margin"),
+    Column("", key="status"), Column("metric", key="metric"),
+    Column(None, Kind.COUNT, "value"), Column(None, Kind.COUNT, "limit"),
+    Column("value", align="r"), Column("limit", align="r"),
+    Column("rule", key="rule", hide=1), Column("margin"), Column(None, Kind.EXACT, "margin"),
 )
 
 
@@ -1194,7 +1229,8 @@ def check_report(c: Any) -> Report:
     headline = Marked(f"{c.net.name or 'network'}: {verdict}"
                       + (f" ({', '.join(failed)})" if failed else ""))
     limits = Table(LIMIT_COLUMNS, tuple(("pass" if lim.ok else "FAIL", lim.metric, lim.value,
-                                         lim.limit, rule(c, lim), _margin(lim), lim.margin)
+                                         lim.limit, *distinct(lim.value, lim.limit), rule(c, lim),
+                                         _margin(c, lim), lim.margin)
                                         for lim in c.limits), title=headline)
     eq1 = BY_KEY["complexity"].label
     if c.baseline is not None:

@@ -35,14 +35,18 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
         return _with_uncosted(imported.document, imported.uncosted)
     if not ref.strip():
         return literal(ref)
+    base, variant = split_variant(ref)
+    if variant is not None:  # nets.yaml:B, he2015:j — one variant of a variants file
+        doc = load(base, overrides, input_shape, allow_unsupported)
+        name = zoo.entry_name(base.strip().lower(), variant) if zoo.find(base) else ""
+        return narrowed(doc, variant, name, f"{base}:{variant}")
     found = zoo.find(ref)
     if found is not None:
         path, variant, name = found
         doc = _zoo_file(path, overrides)
         if variant is None:
             return doc
-        net = one_network(doc, variant)
-        return Document({name: _renamed(net, name)}, None, name, False)
+        return narrowed(doc, variant, name)
     if "\n" in ref.strip() and looks_like_yaml(ref):  # YAML text itself: no name, no path
         return load_text(ref, "<text>", overrides=overrides)
     path = Path(ref)
@@ -71,6 +75,44 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
 
 # One word with no arrows, brackets or spaces: a zoo name or a one-layer spec (`relu`).
 BARE_WORD = re.compile(r"[\w.\-]+")
+# What may follow the last `:` of SPEC:VARIANT: a variant's name (A, j-prime, A.2).
+VARIANT_WORD = re.compile(r"\w[\w.\-]*")
+
+
+def split_variant(ref: str) -> tuple[str, str | None]:
+    """'nets.yaml:B' → ('nets.yaml', 'B'); anything else → (ref, None).
+
+    Split at the last `:` only when what follows is a plain word (VARIANT_WORD)
+    and what comes before names a spec file that exists, a built-in spec, or a
+    file by its suffix (missing.yaml:B is then "no such file: missing.yaml"), so
+    spec text with a `:` in it and a file whose own name has one are left whole."""
+    base, colon, variant = ref.rpartition(":")
+    if not colon or not base.strip() or not VARIANT_WORD.fullmatch(variant) or _is_file(ref):
+        return ref, None
+    if zoo.find(base) is not None or base.lower().endswith(SPEC_SUFFIXES) or _is_file(base):
+        return base, variant
+    return ref, None
+
+
+def _is_file(ref: str) -> bool:
+    try:
+        return Path(ref).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def narrowed(doc: Document, variant: str, name: str = "", ref: str = "") -> Document:
+    """The document of one variant of `doc` (one_network's choice), named `name`
+    when given (a zoo variant: he2015-a), else as the file names it. `ref` is how
+    the user wrote the choice (nets.yaml:B), for the error when `doc` is one network."""
+    if ref and not doc.is_variants:
+        base = ref.rpartition(":")[0]
+        raise CnnCostError(f"{ref}: {doc.name or base} is one network, not a variants file",
+                           hint=f"drop :{variant} (write just {base})")
+    net = one_network(doc, variant)
+    if name:
+        net = _renamed(net, name)
+    return Document({net.name: net}, None, net.name, False)
 
 
 def _bare_word(word: str) -> Document:

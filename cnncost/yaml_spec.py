@@ -235,11 +235,16 @@ def _document(r: _Reader, root) -> Document:  # type: ignore[no-untyped-def]
         top = r.mapping(root, "the spec file", NETWORK_KEYS)
         net, _ = _network(r, top, {}, "the spec file", None)
         doc = Document({net.name: net}, None, net.name, False)
-    unknown = set(r.overrides) - r.declared
+    unknown = sorted(set(r.overrides) - r.declared)
     if unknown:
-        raise CnnCostError(f"{r.filename} has no variable {', '.join(sorted(unknown))} to set",
+        declared = ", ".join(sorted(r.declared))
+        close = did_you_mean(unknown[0], sorted(r.declared)) if len(unknown) == 1 else ""
+        raise CnnCostError(f"{r.filename} has no variable {', '.join(unknown)} to set" + close,
                            hint="variables are declared in YAML `vars:`; this spec has "
-                           + (", ".join(sorted(r.declared)) or "none"))
+                           + (declared or "none"),
+                           cli_hint=f"this spec's variables: {declared} (--set NAME=VALUE sets "
+                                    "one)" if declared else
+                                    "this spec declares no `vars:`, so there is nothing to set")
     return doc
 
 

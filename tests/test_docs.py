@@ -101,8 +101,11 @@ def test_help_examples_run(name, line, tmp_path, monkeypatch):
     args = shlex.split(line)[1:]
     if ">" in args:
         args = args[: args.index(">")]
-    missing = [a for a in args if a.endswith((".yaml", ".yml")) and not (ROOT / a).exists()
-               and not a.startswith("-")]
+    # a file's variant, FILE.yaml:NAME: the file is what must exist
+    files = {a: a.rpartition(":")[0] if re.fullmatch(r".+\.ya?ml:\w[\w.\-]*", a) else a
+             for a in args}
+    missing = sorted({files[a] for a in args if files[a].endswith((".yaml", ".yml"))
+                      and not (ROOT / files[a]).exists() and not a.startswith("-")})
     if missing:
         # examples that name the user's own files: run them on a real spec file
         for a in missing:
@@ -123,8 +126,8 @@ def test_help_examples_run(name, line, tmp_path, monkeypatch):
                 torch.onnx.export(ns["Net"]().eval(), torch.zeros(1, 3, 224, 224),
                                   str(tmp_path / a), dynamo=False)
     monkeypatch.chdir(tmp_path)
-    args = [str(ROOT / a) if (ROOT / a).exists() and a.endswith((".yaml", ".yml")) else a
-            for a in args]
+    args = [str(ROOT / files[a]) + a[len(files[a]):] if (ROOT / files[a]).exists()
+            and files[a].endswith((".yaml", ".yml")) else a for a in args]
     code, _, err = run(*args)
     assert code in (0, 1), f"{line}: {err}"
 
