@@ -217,6 +217,8 @@ def emit(value: Any) -> None:
         elif type(value).__name__ == "Chunks":  # report.Chunks: a long document, piece by piece
             for piece in value:
                 sys.stdout.write(piece)
+        elif (text := _piped_table(value)) is not None:
+            sys.stdout.write(text)
         else:
             from rich.console import Console
             # user text is never markup; NO_COLOR: no style at all, bold included
@@ -233,6 +235,43 @@ def emit(value: Any) -> None:
         _silence_stdout()  # so the flush at exit does not fail a second time
         raise CnnCostError(f"cannot write the output: {e.strerror or e}",
                            hint="check where stdout goes (a full disk, a closed file)") from None
+
+
+def _piped_table(value: Any) -> str | None:
+    """The terminal tables as rich prints them to a pipe or a file (no terminal, no
+    colour), written directly when they fit at their natural widths
+    (report.TerminalTables.plain_text); None where rich would do more: a terminal,
+    forced colour, a non-UTF-8 stream, a table that must wrap or hide columns."""
+    import os
+    plain_text = getattr(value, "plain_text", None)
+    if plain_text is None or sys.platform == "win32":
+        return None
+    env = os.environ
+    if env.get("TTY_COMPATIBLE", "") in ("1", "0") or env.get("FORCE_COLOR") is not None:
+        return None
+    try:
+        if sys.stdout.isatty():
+            return None
+    except ValueError:
+        pass
+    if not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf"):
+        return None
+    return plain_text(_whole_width(value, _console_width()), no_color())
+
+
+def _console_width() -> int:
+    """rich's Console width where it is not a terminal: COLUMNS, else the size of
+    the first standard stream that is a terminal, else 80."""
+    import os
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        return int(columns)
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (AttributeError, ValueError, OSError):
+            pass
+    return 80
 
 
 def no_color() -> bool:

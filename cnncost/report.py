@@ -588,6 +588,81 @@ class TerminalTable:
         yield from _stacked(t, cells, plain)
 
 
+_WORD = re.compile(r"\s*\S+\s*")
+_EMOJI_CODE = re.compile(r":\S+?:")  # rich would replace a known :name: by its emoji
+
+
+def _simple(text: str) -> bool:
+    """Text that rich prints as it is: printable (no tab, no control), no :emoji: code."""
+    return text.isprintable() and not (":" in text and _EMOJI_CODE.search(text))
+
+
+def _centred(text: str, width: int) -> list[str] | None:
+    """A title or caption as rich wraps and centres it over a table `width` cells
+    wide (its divide_line: greedy, breaking at spaces); None when a word is longer
+    than the width or the text is not _simple (then rich lays it out)."""
+    from rich.cells import cell_len
+    out = []
+    for line in text.split("\n"):
+        if line and (not _simple(line) or cell_len(line) != len(line)):
+            return None
+        breaks, offset = [], 0
+        for m in _WORD.finditer(line):
+            word = m.group()
+            length = len(word.rstrip())
+            if width - offset >= length:
+                offset += len(word)
+            elif length > width:
+                return None
+            elif offset and m.start():
+                breaks.append(m.start())
+                offset = len(word)
+        bounds = [0, *breaks, len(line)]
+        for a, b in zip(bounds, bounds[1:]):
+            piece = line[a:b].rstrip()
+            left = (width - len(piece)) // 2
+            out.append(" " * left + piece + " " * (width - left - len(piece)))
+    return out
+
+
+def _direct(t: Table, cells: _Cells, plain: bool, width: int) -> list[str] | None:
+    """The lines rich prints for _rich_table(t, cells, …) on a console without
+    colour, `width` wide, when every column fits at its natural width on one line
+    (no cell wraps): written directly, ~50× faster than rich's layout (a 10k-layer
+    table). None for anything else: rich lays that out."""
+    from rich.cells import cell_len
+    widths = cells.natural
+    total = _table_width(widths)
+    if total > width:
+        return None
+    records = [cells.header, *cells.rows, *(() if cells.footer is None else (cells.footer,))]
+    for row in records:
+        for text in row:
+            if text and (not _simple(text) or cell_len(text) != len(text)):
+                return None
+    right = [_align(c, terminal=cells.bars) == "r" for _, c in cells.cols]
+
+    def line(row: list[str]) -> str:
+        return " " + "  ".join(x.rstrip().rjust(w) if r else x.ljust(w)  # as rich justifies
+                               for x, w, r in zip(row, widths, right)) + " "
+    title, caption = _plain(t.title, plain), _plain(t.caption, plain)
+    head = _centred(title, total) if title else []
+    foot = _centred(caption, total) if caption else []
+    if head is None or foot is None:
+        return None
+    blank = " " * total
+    out = [*head, blank, line(cells.header), " " + "─" * (total - 2) + " "]
+    last = len(cells.rows) - 1
+    for n, row in enumerate(cells.rows):
+        out.append(line(row))
+        if n in t.breaks and n < last:
+            out.append(blank)
+    if cells.footer is not None:
+        out += [blank, line(cells.footer)]
+    out += [blank, *foot]
+    return out
+
+
 def _fit(cells: _Cells, width: int) -> list[int]:
     """Column widths for `width`: the natural ones, the widest prose column made
     narrower one cell at a time, never below its longest word (rich's own
@@ -652,6 +727,17 @@ class TerminalTables(NamedTuple):
 
     def whole_width(self, plain: bool = False) -> int:
         return max((t.whole_width(plain) for t in self.tables), default=0)
+
+    def plain_text(self, width: int, plain: bool = False) -> str | None:
+        """What a console `width` wide without colour prints, when every table
+        fits at its natural widths (_direct); None: print it with rich."""
+        out = []
+        for table in self.tables:
+            lines = _direct(table.table, table.cells(True, plain), plain, width)
+            if lines is None:
+                return None
+            out += lines
+        return "".join(f"{x}\n" for x in out)
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         yield from self.tables

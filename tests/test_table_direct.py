@@ -1,0 +1,73 @@
+"""The piped table written directly (report._direct) is, to the byte, what rich
+prints for it — for every zoo network's layers and stages, and for the other
+commands' tables, at several widths; where it declines, rich prints it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from clihelp import ENV
+from cnncost.costs import analyze
+from cnncost.report import Format, render_analysis
+from cnncost.resolve import load, one_network, zoo_entry_names
+
+
+def rich_text(tables, width: int, plain: bool) -> str:
+    out = io.StringIO()
+    Console(file=out, width=width, highlight=False, markup=False,
+            **({"color_system": None} if plain else {})).print(tables)
+    return out.getvalue()
+
+
+NETS = sorted({n for n in zoo_entry_names() if "-" not in n})
+
+
+@pytest.mark.parametrize("name", NETS)
+def test_every_zoo_table_as_rich_prints_it(name):
+    cost = analyze(one_network(load(name)).graph())
+    used = 0
+    for stages in (False, True):
+        tables = render_analysis(cost, Format.TABLE, stages)
+        for width in (60, 100, 200):
+            for plain in (False, True):
+                direct = tables.plain_text(width, plain)
+                if direct is not None:
+                    used += 1
+                    assert direct == rich_text(tables, width, plain)
+    assert used  # at 200 columns every zoo table fits
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "he2015"], ["diff", "resnet50", "resnet50_v1"], ["diff", "he2015-a", "he2015-b"],
+    ["check", "he2015-e", "--baseline", "he2015-a", "--max-increase", "2%"],
+    ["check", "he2015-a", "--max-params", "1M"], ["zoo"], ["layers"],
+    ["replace", "he2015-a", "--stage", "3", "--top", "5"], ["sweep", "mobilenet_v1"],
+    ["scale", "resnet50", "--width", "0.5"], ["analyze", "resnet18", "--columns", "memory"],
+])
+@pytest.mark.parametrize("columns", ["60", "100", "250"])
+@pytest.mark.parametrize("no_color", ["1", None])
+def test_other_tables_piped_as_rich_prints_them(args, columns, no_color, monkeypatch):
+    """Through the CLI (a pipe: CliRunner), with the direct path and with rich only."""
+    import cnncost.cli as cli
+    from click.testing import CliRunner
+    env = {**ENV, "COLUMNS": columns, "NO_COLOR": no_color}
+
+    def piped():
+        r = CliRunner(env=env).invoke(cli.main, args, catch_exceptions=False)
+        return r.exit_code, r.stdout, r.stderr
+    fast = piped()
+    monkeypatch.setattr(cli, "_piped_table", lambda value: None)
+    assert piped() == fast
+
+
+def test_the_direct_path_is_taken():
+    """A 10k-layer table is what it is for: written without rich's layout."""
+    import cnncost.cli as cli
+    from cnncost.resolve import load_text
+    text = "Input(32,32,16) -> " + " -> ".join(["16F(1,1)", "relu"] * 50)
+    tables = render_analysis(analyze(one_network(load_text(text)).graph()), Format.TABLE)
+    assert tables.plain_text(100) is not None
+    assert cli._piped_table(tables) is not None or not hasattr(cli.sys.stdout, "isatty")
