@@ -116,6 +116,21 @@ def _columns(ctx: click.Context, param: Any, value: str) -> str | tuple[str, ...
     return value if keys is None else keys
 
 
+def metrics_asked(columns: str | tuple[str, ...], command: str) -> tuple[Any, ...]:
+    """The metrics a --columns list names, for a command that shows metrics only;
+    () for a preset."""
+    if not isinstance(columns, tuple):
+        return ()
+    from .metrics import BY_KEY, LAYER_VALUES
+    other = [k for k in columns if k in LAYER_VALUES]
+    if other:
+        raise click.BadParameter(f"{command} shows metrics, and {', '.join(other)} "
+                                 f"{'is' if len(other) == 1 else 'are'} a layer's; choose from: "
+                                 + ", ".join(k for k in BY_KEY),
+                                 param_hint="'--columns'")
+    return tuple(BY_KEY[k] for k in columns)
+
+
 def share_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--share: which metric the share column (and its bar) divides (metrics.SHARES)."""
     from .metrics import SHARES
@@ -601,7 +616,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
     emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
                            Format(fmt), [counted(n, count_tool) for n in nets]
                            if count_tool else None, columns == "memory",
-                           _family(specs, len(nets))))
+                           _family(specs, len(nets)), metrics_asked(columns, "compare")))
 
 
 def _family(specs: tuple[str, ...], networks: int) -> str:
@@ -641,7 +656,8 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
     result = diff_(network_cost(a, input_shape, padding, batch, dtype),
                    network_cost(b, input_shape, padding, batch, dtype))
     counts = (counted(result.a, count_tool), counted(result.b, count_tool)) if count_tool else None
-    emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory"))
+    emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory",
+                     metrics_asked(columns, "diff")))
     step_summary("diff_summary", result)
     if exit_code and result.differs:
         raise SystemExit(Exit.FAILED)

@@ -1077,11 +1077,11 @@ def _pick(t: Table, cols: Sequence[int], labels: Sequence[str] = (), **kw: Any) 
                  formats=frozenset({Format.TABLE}), **kw)
 
 
-def comparison_report(cmp: Any, memory: bool = False) -> Report:
+def comparison_report(cmp: Any, memory: bool = False, metrics: Sequence[Any] = ()) -> Report:
     """One table for CSV and markdown; the terminal gets two, so the paper's columns
-    keep their width on 80 columns: Table 1 itself, then Eq. (1) per stage."""
-    from .metrics import MEMORY
-    shown = MEMORY if memory else COLUMNS
+    keep their width on 80 columns: Table 1 itself, then Eq. (1) per stage.
+    `memory` or `metrics`: which metrics it shows (as diff_report)."""
+    shown = _shown_metrics(memory, metrics)
     stages, costed = cmp.varying_stages, cmp.costed_stages  # each computed once: they look at every row
     columns = (Column("model", key="model", fold=True),
                *(Column(f"stage {s}", key=f"layers_stage_{s}", wrap=True, fold=True) for s in stages),
@@ -1116,11 +1116,11 @@ def comparison_report(cmp: Any, memory: bool = False) -> Report:
 
 
 def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = False,
-                      family: str = "") -> Any:
-    report = partial(comparison_report, cmp, memory)
+                      family: str = "", metrics: Sequence[Any] = ()) -> Any:
+    report = partial(comparison_report, cmp, memory, metrics)
     if counts:  # the counted totals as one more table
         def report() -> Report:  # type: ignore[misc]
-            base = comparison_report(cmp, memory)
+            base = comparison_report(cmp, memory, metrics)
             table = Table((Column("model", key="model"), Column(counts[0].tool, Kind.COUNT, "count")),
                           tuple((r.name, c.total) for r, c in zip(cmp.rows, counts)),
                           title=f"what {counts[0].tool} would report (docs/counting.md)",
@@ -1180,11 +1180,11 @@ def _total_row(key: str, a: int, b: int) -> tuple:
     return key, a, b, b - a, pct
 
 
-def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool = False) -> Report:
+def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool = False,
+                metrics: Sequence[Any] = ()) -> Report:
     """The changed layers, the stages and the totals; `memory` shows the memory and
-    training metrics (metrics.MEMORY) instead of the costs."""
-    from .metrics import MEMORY
-    shown = MEMORY if memory else COLUMNS
+    training metrics (metrics.MEMORY) instead of the costs, `metrics` the ones given."""
+    shown = _shown_metrics(memory, metrics)
     deltas = tuple(m.key for m in shown)
     a, b = d.a.name or "A", d.b.name or "B"
     rows = tuple((r.change.value, r.change.name.lower(), r.stage, _diff_layer(r.a), _diff_layer(r.b),
@@ -1222,10 +1222,17 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
 
 
 def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
-                memory: bool = False) -> Any:
-    return render(Output(partial(diff_report, d, show_all, counts, memory),
+                memory: bool = False, metrics: Sequence[Any] = ()) -> Any:
+    return render(Output(partial(diff_report, d, show_all, counts, memory, metrics),
                          partial(diff_dict, d, counts),
                          page=partial(_html, "diff_page", d, show_all, counts, memory)), fmt)
+
+
+def _shown_metrics(memory: bool, metrics: Sequence[Any]) -> Sequence[Any]:
+    """The metrics a table shows: those asked for (--columns KEYS), else the memory
+    set or the costs (--columns memory, default)."""
+    from .metrics import MEMORY
+    return metrics or (MEMORY if memory else COLUMNS)
 
 
 # ---------------------------------------------------------------------------
