@@ -314,3 +314,15 @@ def test_bad_views(args, words):
 def test_compare_columns_names_metrics_only():
     code, out, err = run("compare", "he2015-a", "he2015-b", "--columns", "params,rf")
     assert code == 2 and "rf is a layer's" in err and "choose from: params" in err
+
+
+def test_api_fold_and_to_dict():
+    import cnncost
+    net = cnncost.analyze("googlenet")
+    rows = net.fold(2)
+    assert sum(r.totals.macs for r in rows) == net.totals.macs
+    assert [r.name for r in rows] == [b["name"] for b in net.to_dict(depth=2)["blocks"]]
+    assert net.fold(0)[0].totals.params == net.totals.params
+    for bad in (-1, 1.5, True, "2"):
+        with pytest.raises(cnncost.CnnCostError, match="is not a depth"):
+            net.fold(bad)
