@@ -52,7 +52,7 @@ class Level:
     head or a repeat. One object per occurrence, shared by the path of every node in it."""
 
     name: str  # basic1, res3, repeat2, … (numbered per name, in order)
-    kind: str  # "block", "res", "branches", "aux" or "repeat"
+    kind: str  # "block", "res", "add", "concat", "mul", "aux" or "repeat"
     span: Span | None = field(default=None, compare=False)  # where it is written
 
     @property
