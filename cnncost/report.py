@@ -853,7 +853,8 @@ def layer_columns(metrics: tuple[Column, ...], roofline: bool = False, share: bo
     (--columns), `layers`: a count of layers per row (a --depth view)."""
     return (
         Column("#", Kind.EXACT, "index", hide=3), Column("name", key="name"), Column(None, key="kind"),
-        Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10),
+        Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10,
+                                          wrap=layers),  # a block's call may be long
         Column("output", Kind.SHAPE), *_HWC,
         *((Column("layers", Kind.EXACT, "layers", hide=3),) if layers else ()), *metrics,
         Column(share_name if share else None, Kind.SHARE, hide=1),
@@ -893,7 +894,6 @@ def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: i
 def _fold_rows(net: NetworkCost, depth: int, share: str, whole: int, roof: list, count: Any
                ) -> tuple[tuple, ...]:
     """The rows of a --depth view, cells in layer_columns(layers=True)'s order."""
-    from .errors import shorten
     from .memory import intensity
     from .views import fold
     out = []
@@ -907,8 +907,7 @@ def _fold_rows(net: NetworkCost, depth: int, share: str, whole: int, roof: list,
         if count is not None:
             counts = [count.values[i] for i in at if count.values[i] is not None]
             cells.append(sum(counts) if counts else None)
-        text = shorten(f.text, 40) if f.folded else f.text  # in full in JSON
-        out.append((f.first, "/".join((*f.path[1:], f.name)), f.kind, f.stage, text, f.output,
+        out.append((f.first, "/".join((*f.path[1:], f.name)), f.kind, f.stage, f.text, f.output,
                     *shape_list(f.output), len(f.rows), *(t[m.key] for m in METRICS),
                     Share(t[share], whole), f.rf, f.jump,
                     intensity(t.macs, net.batch, t.bytes_moved), *cells))
