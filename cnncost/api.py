@@ -32,11 +32,26 @@ DTYPES = ("fp32", "fp16", "bf16", "int8")
 class Analysis(NetworkCost):
     """A NetworkCost (rows, stages, totals) that can say itself as the CLI's JSON."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """What `cnncost analyze --format json` prints, as Python values."""
+    def to_dict(self, depth: int | None = None) -> dict[str, Any]:
+        """What `cnncost analyze --format json` prints (with `--depth depth`), as
+        Python values."""
         import json
         from .report import analysis_dict, to_json
-        return json.loads(to_json(analysis_dict(self)))  # lists, not tuples: exactly the JSON
+        return json.loads(to_json(analysis_dict(self, depth=None if depth is None
+                                                else _depth(depth))))  # exactly the JSON
+
+    def fold(self, depth: int) -> list[Any]:
+        """The rows of `cnncost analyze --depth depth`: cnncost.views.Fold, each a
+        layer or the layers of one block, with their totals."""
+        from .views import fold
+        return fold(self.rows, _depth(depth), self.name)
+
+
+def _depth(depth: Any) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise CnnCostError(f"depth {depth!r} is not a depth",
+                           hint="0 (the whole network), 1 (its stages), 2 (their blocks) or more")
+    return depth
 
 
 def _analysis(net: NetworkCost) -> Analysis:

@@ -97,11 +97,53 @@ DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 
 def columns_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--columns: which metrics the tables show (JSON always has them all)."""
-    return click.option("--columns", type=click.Choice(["default", "memory"]), default="default",
+    """--columns: which metrics the tables show (JSON always has them all): a preset
+    (a str) or the keys asked for (a tuple; metrics.column_choices)."""
+    return click.option("--columns", default="default", show_default=True, metavar="LIST",
+                        callback=_columns,
+                        help="Which columns the table and markdown show: default (the costs), "
+                             "memory (memory and training, binary units), or keys joined by "
+                             "commas, e.g. params,macs,flops,activations,rf,jump. CSV has the "
+                             "costs and those asked for; JSON has all.")(f)
+
+
+def _columns(ctx: click.Context, param: Any, value: str) -> str | tuple[str, ...]:
+    from .metrics import parse_columns
+    try:
+        keys = parse_columns(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx, param) from None
+    return value if keys is None else keys
+
+
+def metrics_asked(columns: str | tuple[str, ...], command: str) -> tuple[Any, ...]:
+    """The metrics a --columns list names, for a command that shows metrics only;
+    () for a preset."""
+    if not isinstance(columns, tuple):
+        return ()
+    from .metrics import BY_KEY, LAYER_VALUES
+    other = [k for k in columns if k in LAYER_VALUES]
+    if other:
+        raise click.BadParameter(f"{command} shows metrics, and {', '.join(other)} "
+                                 f"{'is' if len(other) == 1 else 'are'} a layer's; choose from: "
+                                 + ", ".join(k for k in BY_KEY),
+                                 param_hint="'--columns'")
+    return tuple(BY_KEY[k] for k in columns)
+
+
+def share_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--share: which metric the share column (and its bar) divides (metrics.SHARES)."""
+    from .metrics import SHARES
+    return click.option("--share", type=click.Choice(SHARES), default="complexity",
                         show_default=True,
-                        help="Which metrics the table, markdown and CSV show: the costs, or "
-                             "memory and training (binary units); JSON has all.")(f)
+                        help="What the share column (and its bar) is the share of.")(f)
+
+
+def _depth(ctx: click.Context, param: Any, value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise click.BadParameter(f"{value} is not a depth: give 0 (the whole network), 1 (its "
+                                 "stages), 2 (their blocks) or more, e.g. --depth 2", ctx, param)
+    return value
 
 
 def count_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -501,11 +543,18 @@ def main(debug: bool) -> None:
               help="A device (a preset or a device file) for the roofline: per layer the least "
                    "time it can take, and whether compute or memory bounds it.")
 @count_option
+@click.option("--depth", type=int, default=None, metavar="N", callback=_depth,
+              help="Fold what is deeper than level N into one row with its totals: 0 the whole "
+                   "network, 1 its stages, 2 their blocks (named blocks, branch merges, "
+                   "repeats), 3 what is inside them, …; JSON adds each layer's path and the "
+                   "rows as blocks.")
+@share_option
 def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int, dtype: str,
-            fmt: str, stages: bool, columns: str, device: str | None,
-            count_tool: str | None) -> None:
+            fmt: str, stages: bool, columns: str | tuple[str, ...], device: str | None,
+            count_tool: str | None, depth: int | None, share: str) -> None:
     """Per-layer output shape, params, MACs, complexity and share of the total;
-    with --columns memory, the memory and training cost (docs/memory.md).
+    with --columns memory, the memory and training cost (docs/memory.md); with
+    --depth N, one row per block (docs/conventions.md).
 
     \b
     Examples:
@@ -518,8 +567,12 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
       cnncost analyze resnet50 --format benchmark-json
       cnncost analyze googlenet --format html > googlenet.html
       cnncost analyze specs/he2015.yaml:B
+      cnncost analyze resnet18 --depth 2 --columns params,macs,flops,rf --share macs
     """
     from .report import Format, render_analysis
+    if stages and depth is not None:
+        raise CnnCostError("--stages and --depth are two views; give one",
+                           hint="--depth 1 is one row per stage with the layer table's columns")
     if count_tool is not None:
         from .counting import tool
         tool(count_tool)  # an unknown tool is an error before any work
@@ -529,7 +582,8 @@ def analyze(spec: str, input_shape: str | None, padding: str | None, batch: int,
         from .memory import load_device
         dev = load_device(device)
     emit(render_analysis(net, Format(fmt), stages, columns == "memory", dev,
-                         counted(net, count_tool)))
+                         counted(net, count_tool), depth,
+                         columns if isinstance(columns, tuple) else None, share))
 
 
 @main.command()
@@ -601,7 +655,7 @@ def compare(specs: tuple[str, ...], baseline: str | None, input_shape: str | Non
     emit(render_comparison(compare_(nets, baseline if baseline is not None else doc_baseline),
                            Format(fmt), [counted(n, count_tool) for n in nets]
                            if count_tool else None, columns == "memory",
-                           _family(specs, len(nets))))
+                           _family(specs, len(nets)), metrics_asked(columns, "compare")))
 
 
 def _family(specs: tuple[str, ...], networks: int) -> str:
@@ -641,7 +695,8 @@ def diff(a: str, b: str, input_shape: str | None, padding: str | None, batch: in
     result = diff_(network_cost(a, input_shape, padding, batch, dtype),
                    network_cost(b, input_shape, padding, batch, dtype))
     counts = (counted(result.a, count_tool), counted(result.b, count_tool)) if count_tool else None
-    emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory"))
+    emit(render_diff(result, Format(fmt), show_all, counts, columns == "memory",
+                     metrics_asked(columns, "diff")))
     step_summary("diff_summary", result)
     if exit_code and result.differs:
         raise SystemExit(Exit.FAILED)

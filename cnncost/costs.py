@@ -31,7 +31,7 @@ from .graph import NodeInfo, infer
 from .layers import BY_CLASS, Cost, Layer
 from .layers.base import Jump
 from .metrics import METRICS
-from .model import Graph, Shape
+from .model import Graph, Level, Shape
 from .record import record
 
 
@@ -63,6 +63,7 @@ class LayerCost:
     jump: Jump  # cumulative stride on the input; a Fraction after upsampling
     train_only: bool = False  # in an aux[ … ] head: params only, nothing at inference
     mem: tuple[int, ...] = (0, 0, 0, 0, 0, 0)  # memory.FIELDS, at the analysis' batch, dtype
+    path: tuple[Level, ...] = ()  # the blocks, branches and repeats it is inside (model.Level)
 
     @property
     def flops(self) -> int:
@@ -178,6 +179,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
             i + 1, _row_name(node.layer, counters), node.layer.kind, node.layer,
             tuple(j + 1 for j in node.inputs), info.stage, info.output, cost.params, cost.macs,
             cost.complexity, cost.ops, max(info.rf), max(info.jump), node.train_only, mem,
+            node.path,
         ))
     assert graph.input is not None
     return NetworkCost(graph.name, graph.input, graph.padding.value, tuple(rows), graph, batch,

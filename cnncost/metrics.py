@@ -72,3 +72,28 @@ BASELINE: tuple[Metric, ...] = tuple(m for m in BUDGETS if m.baseline)
 MEMORY = tuple(BY_KEY[k] for k in ("param_bytes", "live_bytes", "train_saved_bytes",
                                    "train_flops"))
 MEMORY_KEYS = frozenset(m.key for m in METRICS if m.unit == "bytes" or m.key == "train_flops")
+
+
+# The columns a table may show: presets, or metric keys and these per-layer values
+LAYER_VALUES = ("rf", "jump", "intensity")
+COLUMN_PRESETS = ("default", "memory")
+SHARES = ("complexity", "macs", "params")  # what --share may show the share of
+
+
+def column_choices() -> tuple[str, ...]:
+    """What --columns takes: a preset, or a comma-separated list of these keys."""
+    return (*COLUMN_PRESETS, *(m.key for m in METRICS), *LAYER_VALUES)
+
+
+def parse_columns(text: str) -> tuple[str, ...] | None:
+    """A column choice: None for a preset, else the keys asked for (comma-separated),
+    each once. ValueError, with the choices, for a key there is not."""
+    if text in COLUMN_PRESETS:
+        return None
+    keys = [k.strip().lower() for k in text.split(",")]
+    known = column_choices()[len(COLUMN_PRESETS):]
+    for k in keys:
+        if k not in known:
+            what = f"unknown column '{k[:30]}'" if k else "an empty column name"
+            raise ValueError(f"{what}; choose from: " + ", ".join(column_choices()))
+    return tuple(dict.fromkeys(keys))

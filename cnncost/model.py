@@ -46,6 +46,24 @@ INPUT = -1  # the node id that stands for the network's input tensor
 
 
 @record
+class Level:
+    """One level of a network's structure that `analyze --depth` folds: a named
+    block's call, a branch merge (res[ … ], add/concat/mul[ … | … ]), an aux[ … ]
+    head or a repeat. One object per occurrence, shared by the path of every node in it."""
+
+    name: str  # basic1, res3, repeat2, … (numbered per name, in order)
+    kind: str  # "block", "res", "add", "concat", "mul", "aux" or "repeat"
+    span: Span | None = field(default=None, compare=False)  # where it is written
+
+    @property
+    def text(self) -> str:
+        """What was written, on one line ('' when unknown)."""
+        if self.span is None:
+            return ""
+        return " ".join(self.span.source.text[self.span.start:self.span.end].split())
+
+
+@record
 class Node:
     """One layer in the graph."""
 
@@ -55,6 +73,7 @@ class Node:
     unit: int = 0  # index of the top-level chain item it belongs to (for stages)
     stage: str | None = None  # explicit stage label from YAML `stages:`
     train_only: bool = False  # inside aux[ … ]: runs only in training (params, no inference cost)
+    path: tuple[Level, ...] = field(default=(), compare=False)  # the levels it is inside, outer first
 
 
 @record

@@ -41,7 +41,7 @@ from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .layers import BRANCHES, SYNTAX, Identity, Layer
 from .layers.base import TORCH_SPELLINGS, Args, Value
-from .model import INPUT, Graph, Node, Padding, Shape
+from .model import INPUT, Graph, Level, Node, Padding, Shape
 from .record import field, record
 
 MAX_LAYERS = 250_000  # refuse specs that expand to more layers than this
@@ -215,6 +215,8 @@ class Branch:
 @record
 class Chain:
     items: tuple["Item", ...]
+    block: str | None = field(default=None, compare=False)  # a named block's body: its name
+    span: Span | None = field(default=None, compare=False)  # … and where it is called
 
 
 @record
@@ -234,7 +236,8 @@ class Deferred:
         variables = dict(self.variables)
         source = self.block.expand(list(self.args), dict(self.kwargs), self.span,
                                    {**variables, "cin": cin})
-        return Parser(source, self.blocks, self.depth + 1, variables).block_body()
+        body = Parser(source, self.blocks, self.depth + 1, variables).block_body()
+        return Chain(body.items, self.block.name, self.span)
 
 
 Item = Leaf | Repeat | Branch | Chain | Deferred
@@ -518,7 +521,8 @@ class Parser:
             return Deferred(block, tuple(args), tuple(kwargs.items()), span,
                             tuple(self.variables.items()), self.blocks, self.block_depth)
         source = block.expand(args, kwargs, span, self.variables)
-        return Parser(source, self.blocks, self.block_depth + 1, self.variables).block_body()
+        body = Parser(source, self.blocks, self.block_depth + 1, self.variables).block_body()
+        return Chain(body.items, block.name, span)
 
     def block_body(self) -> Chain:
         """A block's expanded body: one chain, then the end."""
@@ -728,6 +732,17 @@ class Lowerer:
         self.input, self.padding, self.rebuild = input, padding, rebuild
         self.inferrer = None  # created when a block first asks for its input channels
         self.train_only = False  # inside aux[ … ]
+        self.path: tuple[Level, ...] = ()  # the levels lowering is inside (Node.path)
+        self.numbers: dict[str, int] = {}  # levels made so far, per name
+        self.whole_body = False  # the next branch is a block's whole body: no level of its own
+
+    def push(self, name: str, kind: str, span: Span | None) -> tuple[Level, ...]:
+        """Enter a level (a block, branch merge, aux head or repeat); returns the
+        path to restore on leaving it."""
+        n = self.numbers[name] = self.numbers.get(name, 0) + 1
+        outer = self.path
+        self.path = (*outer, Level(f"{name}{'_' if name[-1].isdigit() else ''}{n}", kind, span))
+        return outer
 
     def top(self, chain: Chain, prev: int, stage: str | None = None) -> tuple[int, list[Item]]:
         """Lower a top-level chain: each (repeated) item is its own unit."""
@@ -739,8 +754,11 @@ class Lowerer:
     def _top_item(self, item: Item, prev: int, stage: str | None, out: list[Item]) -> int:
         if isinstance(item, Repeat):
             start = len(out)
+            outer = self.push("repeat", "repeat", item.span) if _repeat_level(item) else None
             for _ in range(item.count):
                 prev = self._top_item(item.body, prev, stage, out)
+            if outer is not None:
+                self.path = outer
             if self.rebuild:  # ×0 leaves nothing to print
                 done = out[start:]
                 if done and all(x == done[0] for x in done) and len(done) == item.count:
@@ -774,18 +792,27 @@ class Lowerer:
             if isinstance(item.layer, Identity):
                 return prev, item
             return self._append(Node(item.layer, (prev,), item.span, unit, stage,
-                                     self.train_only)), item
+                                     self.train_only, self.path)), item
         if isinstance(item, Chain):
+            outer = None
+            if item.block is not None:
+                outer = self.push(item.block, "block", item.span)
+                self.whole_body = len(item.items) == 1 and isinstance(item.items[0], Branch)
             subs = []
             for sub in item.items:
                 prev, done = self.item(sub, prev, unit, stage)
                 subs.append(done)
+            if outer is not None:
+                self.path = outer
             return prev, Chain(tuple(subs)) if self.rebuild else item
         if isinstance(item, Repeat):
             reps = []
+            outer = self.push("repeat", "repeat", item.span) if _repeat_level(item) else None
             for _ in range(item.count):
                 prev, done = self.item(item.body, prev, unit, stage)
                 reps.append(done)
+            if outer is not None:
+                self.path = outer
             if not self.rebuild:
                 return prev, item
             if not reps:  # ×0: nothing, which prints as the identity
@@ -798,19 +825,45 @@ class Lowerer:
             if isinstance(done, Chain) and len(done.items) == 1:
                 done = done.items[0]  # a group of one item is that item
             return prev, done
+        path = self.path
+        if self.whole_body:  # the block's level is this branch's
+            self.whole_body = False
+        else:
+            kind = "res" if _is_res(item) else item.op
+            self.push("res" if kind == "res" else "aux" if kind == "aux" else "branch", kind,
+                      item.span)
         if item.op == "aux":  # a side branch that runs only in training; the chain goes on
             outer, self.train_only = self.train_only, True
             _, done = self.item(item.branches[0], prev, unit, stage)
-            self.train_only = outer
+            self.train_only, self.path = outer, path
             return prev, Branch("aux", (done,), item.span) if self.rebuild else item  # type: ignore[arg-type]
         ends, branches = [], []
         for b in item.branches:
             end, done = self.item(b, prev, unit, stage)
             ends.append(end)
             branches.append(done)
-        node = Node(BRANCHES[item.op](), tuple(ends), item.span, unit, stage, self.train_only)
+        node = Node(BRANCHES[item.op](), tuple(ends), item.span, unit, stage, self.train_only,
+                    self.path)
+        self.path = path
         rebuilt = Branch(item.op, tuple(branches), item.span) if self.rebuild else item
         return self._append(node), rebuilt  # type: ignore[arg-type]
+
+
+def _is_res(item: Branch) -> bool:
+    """res[ a ]: add[ a | id ]."""
+    last = item.branches[-1].items if len(item.branches) == 2 else ()
+    return item.op == "add" and len(last) == 1 and isinstance(last[0], Leaf) \
+        and isinstance(last[0].layer, Identity)
+
+
+def _repeat_level(item: Repeat) -> bool:
+    """Whether a repeat is a level of its own: not when each repetition is one
+    (a block, a branch merge), as `basic(64)×2` is two blocks."""
+    body = item.body
+    while isinstance(body, Chain) and body.block is None and len(body.items) == 1:
+        body = body.items[0]
+    return not (isinstance(body, (Branch, Deferred)) or isinstance(body, Chain)
+                and body.block is not None)
 
 
 def check_size(chains: list[Chain], span: Span | None) -> None:

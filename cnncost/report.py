@@ -842,8 +842,8 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
     """The JSON's "layers": each row's dict made when it is read, not all held at
     once (a 100k-layer network's dicts alone are ~150 MB); a list for the API."""
 
-    def __init__(self, net: NetworkCost, device: Any, count: Any) -> None:
-        self.net, self.device, self.count = net, device, count
+    def __init__(self, net: NetworkCost, device: Any, count: Any, paths: bool = False) -> None:
+        self.net, self.device, self.count, self.paths = net, device, count, paths
 
     def __len__(self) -> int:
         return len(self.net.rows)
@@ -855,6 +855,8 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
         d = layer_dict(row, net.batch, self.device, net.dtype)
         if self.count is not None:
             d["count"] = self.count.values[i if i >= 0 else len(self) + i]  # None: not counted
+        if self.paths:  # --depth: the levels it is inside, the stage first (views.fold)
+            d["path"] = [row.stage, *(lv.name for lv in row.path)]
         return d
 
     def __iter__(self) -> Any:
@@ -866,14 +868,17 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
     __hash__ = None  # type: ignore[assignment]
 
 
-def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None) -> dict[str, Any]:
+def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None,
+                  depth: int | None = None) -> dict[str, Any]:
+    """The JSON document; with `depth`, every layer also has its "path" and the
+    document the rows of that view as "blocks" (views.fold)."""
     from .memory import intensity
     t = net.totals
     totals: dict[str, Any] = totals_dict(t, count)
     peak = max(net.rows, key=lambda r: r.live_bytes)  # the first where the peak happens
     totals["peak_layer"] = peak.name
     totals["intensity"] = intensity(t.macs, net.batch, t.bytes_moved)
-    layers = LayerDicts(net, device, count)
+    layers = LayerDicts(net, device, count, depth is not None)
     out: dict[str, Any] = {"schema": JSON_SCHEMA_VERSION, "name": net.name,
                            "input": shape_list(net.input), "padding": net.padding,
                            "batch": net.batch, "dtype": net.dtype}
@@ -883,7 +888,28 @@ def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None) -> di
     if net.graph.uncosted:  # an imported model's nodes without a rule (--allow-unsupported)
         out["uncosted"] = list(net.graph.uncosted)
     out.update(totals=totals, stages=[stage_dict(s) for s in net.stages], layers=layers)
+    if depth is not None:
+        from .views import fold
+        out["depth"] = depth
+        out["blocks"] = [fold_dict(f, net.batch) for f in fold(net.rows, depth, net.name)]
     return out
+
+
+def fold_dict(f: Any, batch: int) -> dict[str, Any]:
+    """One row of a --depth view (views.Fold) for JSON: its first layer's index,
+    what it is, its layers and totals, and its output's shape, rf and jump."""
+    from .memory import intensity
+    t = f.totals
+    return {"index": f.first, "name": f.name, "kind": f.kind, "notation": f.text,
+            "stage": f.stage, "path": list(f.path), "layers": len(f.rows),
+            "output": shape_list(f.output), **{m.key: t[m.key] for m in METRICS},
+            "intensity": intensity(t.macs, batch, t.bytes_moved),
+            "rf": exact(f.rf), "jump": exact(f.jump)}
+
+
+def share_label(share: str) -> str:
+    """The share column's header: 'share' of Eq. (1) as ever, else which metric."""
+    return "share" if share == "complexity" else f"share of {BY_KEY[share].label}"
 
 
 def metric_columns(shown: Sequence[Any], memory: bool = False) -> tuple[Column, ...]:
@@ -906,25 +932,32 @@ METRIC_COLUMNS = metric_columns(COLUMNS)
 _HWC = tuple(Column(None, Kind.EXACT, f"out_{x}") for x in "hwc")  # CSV's output shape
 
 
-def layer_columns(metrics: tuple[Column, ...], roofline: bool = False, share: bool = True
-                  ) -> tuple[Column, ...]:
+def layer_columns(metrics: tuple[Column, ...], roofline: bool = False, share: bool = True,
+                  shown: frozenset[str] = frozenset(), share_name: str = "share",
+                  layers: bool = False) -> tuple[Column, ...]:
+    """The per-layer table's columns; `shown`: which of LAYER_VALUES the table shows
+    (--columns), `layers`: a count of layers per row (a --depth view)."""
     return (
         Column("#", Kind.EXACT, "index", hide=3), Column("name", key="name"), Column(None, key="kind"),
-        Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10),
-        Column("output", Kind.SHAPE), *_HWC, *metrics,
-        Column("share" if share else None, Kind.SHARE, hide=1),
-        Column(None, Kind.EXACT, "rf"), Column(None, Kind.EXACT, "jump"),
+        Column(None, key="stage"), Column("layer", Kind.CODE, "notation", min_width=10,
+                                          wrap=layers),  # a block's call may be long
+        Column("output", Kind.SHAPE), *_HWC,
+        *((Column("layers", Kind.EXACT, "layers", hide=3),) if layers else ()), *metrics,
+        Column(share_name if share else None, Kind.SHARE, hide=1),
+        Column("rf" if "rf" in shown else None, Kind.EXACT, "rf"),
+        Column("jump" if "jump" in shown else None, Kind.EXACT, "jump"),
+        Column("intensity", Kind.RATIO, "intensity", decimals=1) if "intensity" in shown else
         Column(None, Kind.EXACT, "intensity" if not share else None),
         *((Column("roofline", Kind.SECONDS, "roofline_s"), Column("bound", key="bound"))
           if roofline else ()),
     )
 
 
-def stage_columns(metrics: tuple[Column, ...]) -> tuple[Column, ...]:
+def stage_columns(metrics: tuple[Column, ...], share_name: str = "share") -> tuple[Column, ...]:
     return (
         Column("stage", key="stage", wrap=True), Column("output", Kind.SHAPE), *_HWC,
         Column("layers", Kind.EXACT, "layers", hide=3), Column("conv", Kind.EXACT, hide=3),
-        *metrics, Column(None, Kind.EXACT, "conv_layers"), Column("share", Kind.SHARE, hide=1),
+        *metrics, Column(None, Kind.EXACT, "conv_layers"), Column(share_name, Kind.SHARE, hide=1),
     )
 
 
@@ -937,24 +970,62 @@ def _footer(columns: tuple[Column, ...], cells: dict[str, Any]) -> tuple:
     return tuple(cells.get(c.key or c.label or "", "") for c in columns)
 
 
-def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: int) -> tuple:
+def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: int,
+               share: str = "complexity") -> tuple:
     shape: tuple = (output, *shape_list(output)) if output is not None else ("",) * 4
     return (name, *shape, layers, t.conv_layers, *t.values.values(), t.conv_layers,
-            Share(t.complexity, whole))
+            Share(t[share], whole))
+
+
+def _fold_rows(net: NetworkCost, depth: int, share: str, whole: int, roof: list, count: Any
+               ) -> tuple[tuple, ...]:
+    """The rows of a --depth view, cells in layer_columns(layers=True)'s order."""
+    from .memory import intensity
+    from .views import fold
+    out = []
+    for f in fold(net.rows, depth, net.name):
+        t = f.totals
+        at = range(f.first - 1, f.first - 1 + len(f.rows))  # its rows' positions
+        cells = []
+        if roof:
+            bounds = {roof[i][1] for i in at}
+            cells += [sum(roof[i][0] for i in at), bounds.pop() if len(bounds) == 1 else "mixed"]
+        if count is not None:
+            counts = [count.values[i] for i in at if count.values[i] is not None]
+            cells.append(sum(counts) if counts else None)
+        out.append((f.first, "/".join((*f.path[1:], f.name)), f.kind, f.stage, f.text, f.output,
+                    *shape_list(f.output), len(f.rows), *(t[m.key] for m in METRICS),
+                    Share(t[share], whole), f.rf, f.jump,
+                    intensity(t.macs, net.batch, t.bytes_moved), *cells))
+    return tuple(out)
 
 
 def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False,
-                    device: Any = None, count: Any = None) -> Report:
-    """Per layer (stages separated by rules) or per stage; totals in the footer.
-    `memory` shows the memory and training metrics instead of the costs."""
+                    device: Any = None, count: Any = None, depth: int | None = None,
+                    columns: tuple[str, ...] | None = None, share: str = "complexity"
+                    ) -> Report:
+    """Per layer (stages separated by rules), per stage, or folded to `depth`
+    levels (views.fold); totals in the footer. `memory` shows the memory and
+    training metrics instead of the costs; `columns` (keys of metrics.METRICS and
+    LAYER_VALUES) the ones named; `share` which metric the share column divides."""
     from .memory import intensity
-    from .metrics import MEMORY
+    from .metrics import MEMORY, MEMORY_KEYS
     t = net.totals
-    whole = t.complexity
+    whole = t[share]
+    shown: frozenset[str] = frozenset()
+    if columns is not None:
+        shown = frozenset(columns)
+        metrics = metric_columns(tuple(m for m in METRICS if m.key in shown),
+                                 memory=bool(shown & MEMORY_KEYS))
+        memory_caption = bool(shown & MEMORY_KEYS)
+    else:
+        metrics = metric_columns(MEMORY, memory=True) if memory else METRIC_COLUMNS
+        memory_caption = memory
+    share_name = share_label(share)
     caption = (f"input {net.input} · padding {net.padding} · {plural(t.conv_layers, 'conv layer')} · "
                f"FLOPs {humanize(t.flops)} = 2×MACs · ops {humanize(t.ops)} · "
                f"complexity = He & Sun Eq. (1)")
-    if memory or net.batch != 1 or net.dtype != "fp32":
+    if memory_caption or net.batch != 1 or net.dtype != "fp32":
         caption += (f" · batch {net.batch}, {net.dtype} · peak activations "
                     f"{humanize_bytes(t.peak_activation_bytes)} (live bytes: the most alive "
                     "at once)")
@@ -965,30 +1036,37 @@ def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False
     if count is not None:
         caption += " · " + count_caption(count)
     title = net.name or None
-    metrics = metric_columns(MEMORY, memory=True) if memory else METRIC_COLUMNS
     totals = {m.key: t[m.total_name] for m in METRICS}
     if stages:
-        columns = stage_columns(metrics)
-        table = Table(columns, tuple(_stage_row(s.name, s.output, len(s.rows), s.totals, whole)
-                                     for s in net.stages), title, caption,
-                      footer=_stage_row("total", None, len(net.rows), t, whole))
+        cols = stage_columns(metrics, share_name)
+        table = Table(cols, tuple(_stage_row(s.name, s.output, len(s.rows), s.totals, whole, share)
+                                  for s in net.stages), title, caption,
+                      footer=_stage_row("total", None, len(net.rows), t, whole, share))
     else:
         rows = net.rows
-        columns = layer_columns(metrics, device is not None, share=not memory)
+        cols = layer_columns(metrics, device is not None, share=not memory or columns is not None,
+                             shown=shown, share_name=share_name, layers=depth is not None)
         if count is not None:
-            columns = (*columns, Column(count.tool, Kind.COUNT, "count"))
+            cols = (*cols, Column(count.tool, Kind.COUNT, "count"))
         roof = [_roofline(r, net.batch, device, net.dtype) for r in rows] if device else []
-        table = Table(columns, tuple(
-            (r.index, r.name, r.kind, r.stage, layer_notation(r), r.output, *shape_list(r.output),
-             *_metric_values(r), Share(r.complexity, whole), r.rf, r.jump,
-             intensity(r.macs, net.batch, r.bytes_moved), *(roof[i] if device else ()),
-             *((count.values[i],) if count is not None else ()))
-            for i, r in enumerate(rows)),
-            title, caption, footer=_footer(columns, {
-                "name": "total", **totals, "share": Share(whole, whole),
+        if depth is not None:
+            body = _fold_rows(net, depth, share, whole, roof, count)
+            stage_of = [r[3] for r in body]
+        else:
+            body = tuple(
+                (r.index, r.name, r.kind, r.stage, layer_notation(r), r.output,
+                 *shape_list(r.output), *_metric_values(r), Share(getattr(r, share), whole), r.rf,
+                 r.jump, intensity(r.macs, net.batch, r.bytes_moved), *(roof[i] if device else ()),
+                 *((count.values[i],) if count is not None else ()))
+                for i, r in enumerate(rows))
+            stage_of = [r.stage for r in rows]
+        table = Table(cols, body, title, caption, footer=_footer(cols, {
+                "name": "total", **totals, share_name: Share(whole, whole),
+                **({"layers": len(rows)} if depth is not None else {}),
                 **({"roofline_s": sum(x for x, _ in roof)} if device else {}),
                 **({"count": count.total} if count is not None else {})}),
-            breaks=frozenset(i for i in range(len(rows) - 1) if rows[i + 1].stage != rows[i].stage))
+            breaks=frozenset(i for i in range(len(stage_of) - 1)
+                             if stage_of[i + 1] != stage_of[i]))
     return Report((table,),
                   title=f"{net.name or 'network'} — input {net.input}, padding {net.padding}",
                   note=("**Not costed** (no rule for them; imported with --allow-unsupported): "
@@ -996,10 +1074,11 @@ def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False
 
 
 def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory: bool = False,
-                    device: Any = None, count: Any = None) -> Any:
+                    device: Any = None, count: Any = None, depth: int | None = None,
+                    columns: tuple[str, ...] | None = None, share: str = "complexity") -> Any:
     return render(Output(partial(analysis_report, net, stages and count is None, memory, device,
-                                 count),
-                         partial(analysis_dict, net, device, count),
+                                 count, depth, columns, share),
+                         partial(analysis_dict, net, device, count, depth),
                          benchmark=partial(_ci, "benchmark_analysis", net, count),
                          page=partial(_html, "analysis_page", net, memory, device, count)), fmt)
 
@@ -1083,11 +1162,11 @@ def _pick(t: Table, cols: Sequence[int], labels: Sequence[str] = (), **kw: Any) 
                  formats=frozenset({Format.TABLE}), **kw)
 
 
-def comparison_report(cmp: Any, memory: bool = False) -> Report:
+def comparison_report(cmp: Any, memory: bool = False, metrics: Sequence[Any] = ()) -> Report:
     """One table for CSV and markdown; the terminal gets two, so the paper's columns
-    keep their width on 80 columns: Table 1 itself, then Eq. (1) per stage."""
-    from .metrics import MEMORY
-    shown = MEMORY if memory else COLUMNS
+    keep their width on 80 columns: Table 1 itself, then Eq. (1) per stage.
+    `memory` or `metrics`: which metrics it shows (as diff_report)."""
+    shown = _shown_metrics(memory, metrics)
     stages, costed = cmp.varying_stages, cmp.costed_stages  # each computed once: they look at every row
     columns = (Column("model", key="model", fold=True),
                *(Column(f"stage {s}", key=f"layers_stage_{s}", wrap=True, fold=True) for s in stages),
@@ -1122,11 +1201,11 @@ def comparison_report(cmp: Any, memory: bool = False) -> Report:
 
 
 def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = False,
-                      family: str = "") -> Any:
-    report = partial(comparison_report, cmp, memory)
+                      family: str = "", metrics: Sequence[Any] = ()) -> Any:
+    report = partial(comparison_report, cmp, memory, metrics)
     if counts:  # the counted totals as one more table
         def report() -> Report:  # type: ignore[misc]
-            base = comparison_report(cmp, memory)
+            base = comparison_report(cmp, memory, metrics)
             table = Table((Column("model", key="model"), Column(counts[0].tool, Kind.COUNT, "count")),
                           tuple((r.name, c.total) for r, c in zip(cmp.rows, counts)),
                           title=f"what {counts[0].tool} would report (docs/counting.md)",
@@ -1186,11 +1265,11 @@ def _total_row(key: str, a: int, b: int) -> tuple:
     return key, a, b, b - a, pct
 
 
-def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool = False) -> Report:
+def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool = False,
+                metrics: Sequence[Any] = ()) -> Report:
     """The changed layers, the stages and the totals; `memory` shows the memory and
-    training metrics (metrics.MEMORY) instead of the costs."""
-    from .metrics import MEMORY
-    shown = MEMORY if memory else COLUMNS
+    training metrics (metrics.MEMORY) instead of the costs, `metrics` the ones given."""
+    shown = _shown_metrics(memory, metrics)
     deltas = tuple(m.key for m in shown)
     a, b = d.a.name or "A", d.b.name or "B"
     rows = tuple((r.change.value, r.change.name.lower(), r.stage, _diff_layer(r.a), _diff_layer(r.b),
@@ -1228,10 +1307,17 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
 
 
 def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
-                memory: bool = False) -> Any:
-    return render(Output(partial(diff_report, d, show_all, counts, memory),
+                memory: bool = False, metrics: Sequence[Any] = ()) -> Any:
+    return render(Output(partial(diff_report, d, show_all, counts, memory, metrics),
                          partial(diff_dict, d, counts),
                          page=partial(_html, "diff_page", d, show_all, counts, memory)), fmt)
+
+
+def _shown_metrics(memory: bool, metrics: Sequence[Any]) -> Sequence[Any]:
+    """The metrics a table shows: those asked for (--columns KEYS), else the memory
+    set or the costs (--columns memory, default)."""
+    from .metrics import MEMORY
+    return metrics or (MEMORY if memory else COLUMNS)
 
 
 # ---------------------------------------------------------------------------

@@ -51,6 +51,25 @@ CASES["check_fail_file_github"] = ["check", "specs/he2015.yaml", "--max-params",
 CASES["analyze_he2015a_benchmark_json"] = ["analyze", "he2015-a", "--format", "benchmark-json"]
 CASES["compare_he2015_benchmark_json"] = ["compare", "he2015", "--format", "benchmark-json"]
 
+# Views (analyze --depth, --columns, --share)
+BLOCKS = ("Input(32,32,3) -> 16F(3,3) -> res[16F(3,3) -> relu] -> (3,32)x3 -> [16F(1,1) -> relu]x2 "
+          "-> concat[ 8F(1,1) | 8F(3,3) ] -> aux[ gap -> 10fc ] -> gap -> 10fc")
+CASES.update({
+    "analyze_resnet18_depth1_table": ["analyze", "resnet18", "--depth", "1"],
+    "analyze_resnet18_depth2_table": ["analyze", "resnet18", "--depth", "2"],
+    "analyze_resnet18_depth2_csv": ["analyze", "resnet18", "--depth", "2", "--format", "csv"],
+    "analyze_resnet18_depth2_markdown": ["analyze", "resnet18", "--depth", "2", "--format",
+                                         "markdown"],
+    "analyze_resnet18_columns_table": ["analyze", "resnet18", "--columns",
+                                       "params,flops,activations,rf,jump"],
+    "analyze_resnet18_share_macs_table": ["analyze", "resnet18", "--share", "macs"],
+    "analyze_blocks_depth3_table": ["analyze", BLOCKS, "--depth", "3"],
+    "analyze_blocks_depth2_json": ["analyze", BLOCKS, "--depth", "2", "--format", "json"],
+    "analyze_bad_depth": ["analyze", "resnet18", "--depth", "-1"],
+    "analyze_bad_columns": ["analyze", "resnet18", "--columns", "bogus"],
+    "compare_he2015_columns_table": ["compare", "he2015", "--columns", "params,flops,activations"],
+})
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name, regen, monkeypatch):
