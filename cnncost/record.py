@@ -192,6 +192,9 @@ def _getstate(self: Any) -> list[Any]:
 
 
 def _setstate(self: Any, state: list[Any]) -> None:
+    if len(state) != len(self.__record_fields__):  # pickled by a version with other fields
+        raise TypeError(f"cannot unpickle {type(self).__qualname__}: {len(state)} values "
+                        f"for {len(self.__record_fields__)} fields")
     for f, value in zip(self.__record_fields__, state):
         object.__setattr__(self, f.name, value)
 

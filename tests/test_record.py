@@ -128,3 +128,11 @@ def test_cnncost_values_round_trip():
     assert pickle.loads(pickle.dumps(conv)) == conv and hash(conv) == hash(Conv(64, 3, 3))
     assert replace(conv, filters=32) == Conv(32, 3, 3)
     assert Shape(224, 224, 3) == Shape(224, 224, 3) and Shape(1, 1, 1) != Shape(1, 1, 2)
+
+
+def test_a_pickle_with_other_fields_is_refused():
+    """The zoo cache then reads the spec afresh (a pickle written by another version)."""
+    state = Pair(1).__getstate__()
+    for wrong in (state[:-1], [*state, 0]):
+        with pytest.raises(TypeError, match="fields"):
+            Pair.__new__(Pair).__setstate__(wrong)
