@@ -353,10 +353,12 @@ def graphs_html(drawings: Sequence[Drawing], legend: str = LEGEND) -> str:
 
 
 def analysis_page(net: NetworkCost, memory: bool = False, device: Any = None,
-                  count: Any = None) -> str:
-    """The totals, the stage rollup, the per-layer table and the graph."""
-    layers = analysis_report(net, False, memory, device, count)
-    stages = analysis_report(net, True, memory, device)
+                  count: Any = None, depth: int | None = None,
+                  columns: tuple[str, ...] | None = None, share: str = "complexity") -> str:
+    """The totals, the stage rollup, the per-layer table (its blocks folded at
+    `depth`, with the `columns` and `share` the table has) and the graph."""
+    layers = analysis_report(net, False, memory, device, count, depth, columns, share)
+    stages = analysis_report(net, True, memory, device, None, None, columns, share)
     table = stages.tables[0]._replace(title=None, caption=None)  # the layer table's, said once
     return page(layers.title or "cnncost", [
         ("totals", "totals", totals_html(analysis_dict(net, device, count)["totals"])),

@@ -1080,7 +1080,8 @@ def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory:
                                  count, depth, columns, share),
                          partial(analysis_dict, net, device, count, depth),
                          benchmark=partial(_ci, "benchmark_analysis", net, count),
-                         page=partial(_html, "analysis_page", net, memory, device, count)), fmt)
+                         page=partial(_html, "analysis_page", net, memory, device, count, depth,
+                                      columns, share)), fmt)
 
 
 # ---------------------------------------------------------------------------

@@ -340,3 +340,19 @@ def test_diff_in_a_browser(tmp_path):
     marked = [g for g in dom.find_all("g", class_="node")
               if {"added", "removed", "changed"} & set(g["class"].split())]
     assert len(marked) == sum((x["a"] is not None) + (x["b"] is not None) for x in changed)
+
+
+def test_the_page_takes_the_views():
+    """analyze --depth/--columns/--share: the page's layer table is the folded one,
+    its rows the JSON's blocks, with the chosen columns and the share of MACs."""
+    args = ["analyze", "resnet18", "--depth", "2", "--columns", "params,macs,rf", "--share", "macs"]
+    code, text, _ = run(*args, "--format", "html")
+    assert code == 0
+    data = json.loads(run(*args, "--format", "json")[1])
+    rows = parse(text).find("section", id="layers").find("tbody").find_all("tr")
+    assert len(rows) == len(data["blocks"]) < len(data["layers"])
+    params = [int(td["data-value"]) for r in rows for td in r.find_all("td", **{"data-key": "params"})]
+    assert params == [b["params"] for b in data["blocks"]]
+    assert sum(params) == data["totals"]["params"]
+    head = [th.text for th in parse(text).find("section", id="layers").find_all("th")]
+    assert "share of MACs" in head and "rf" in head and "Eq. (1)" not in head
