@@ -559,10 +559,9 @@ class TerminalTable:
         return self._cache[key]
 
     def whole_width(self, plain: bool = False) -> int:
-        """A width it prints at with all its columns and no value cut (a cell to
-        spare per column: what piped output has always been printed at)."""
-        least = self.cells(True, plain).least
-        return _table_width(least) + len(least)
+        """Its natural width: every column whole on one line, prose unwrapped (what
+        a pipe or a file gets, whatever COLUMNS says)."""
+        return _table_width(self.cells(True, plain).natural)
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         plain = bool(console.no_color)
