@@ -637,7 +637,10 @@ def _direct(t: Table, cells: _Cells, plain: bool, width: int) -> list[str] | Non
     records = [cells.header, *cells.rows, *(() if cells.footer is None else (cells.footer,))]
     for row in records:
         for text in row:
-            if text and (not _simple(text) or cell_len(text) != len(text)):
+            if text and not (text.isascii() and text.isprintable()) and (
+                    not _simple(text) or cell_len(text) != len(text)):
+                return None
+            if ":" in text and _EMOJI_CODE.search(text):
                 return None
     right = [_align(c, terminal=cells.bars) == "r" for _, c in cells.cols]
 
