@@ -83,6 +83,9 @@ TOKENS: dict[str, re.Pattern[str]] = {
 }
 
 
+_WS = TOKENS["WS"]
+
+
 class Token(NamedTuple):  # one per token read: a tuple is the cheapest to make
     kind: str
     text: str
@@ -116,17 +119,24 @@ class Tokenizer:
         self.pos = 0
         self.next: Token | None = None
         self.groups: tuple[str, ...] = ()  # the groups of the last token checked
+        self._skipped = -1  # the position whitespace was last skipped to (a parser checks
+        # several kinds of token at one position: the skip is done once)
 
     def _skip_ws(self) -> None:
         pos = self.pos
-        if pos < len(self.text) and (self.text[pos].isspace() or self.text[pos] == "#"):
-            m = TOKENS["WS"].match(self.text, pos)
+        if pos == self._skipped:
+            return
+        text = self.text
+        if pos < len(text) and (text[pos].isspace() or text[pos] == "#"):
+            m = _WS.match(text, pos)
             if m:
-                self.pos = m.end()
+                pos = self.pos = m.end()
+        self._skipped = pos
 
     def check(self, kind: str, peek: bool = False) -> bool:
         """Is the next token of this kind? Remembers it for read()."""
-        self._skip_ws()
+        if self.pos != self._skipped:
+            self._skip_ws()
         m = TOKENS[kind].match(self.text, self.pos)
         if not m:
             return False
