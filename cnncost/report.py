@@ -530,8 +530,10 @@ def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
     natural, least = [], []
     for k, (_, c) in enumerate(cols):
         column = [header[k], *(row[k] for row in rows), *((footer[k],) if footer else ())]
-        lines = [line for text in column for line in text.split("\n")]
-        natural.append(max(c.min_width or 0, *map(cell_len, lines)))
+        joined = "\n".join(column)
+        lines = joined.split("\n")
+        natural.append(max(c.min_width or 0, *(map(len, lines) if joined.isascii()
+                                               else map(cell_len, lines))))
         if c.wrap or (c.fold and c.kind not in _NUMBERS):  # prose: it may wrap at its spaces
             least.append(max(c.min_width or 0, *(cell_len(w) for text in lines for w in text.split())
                              or (0,)))
