@@ -250,13 +250,14 @@ def emit(value: Any) -> None:
     A reader that went away (`| head`) silences the rest of the output but not
     the exit status (`check … | head -1` still fails over budget); any other
     write error (a full disk) is bad-input status 2 with one message."""
+    from .report import Chunks  # loaded already: the command rendered with it
     if sys.stdout is None:  # started with stdout closed (`>&-`)
         raise CnnCostError("there is no standard output to write to (it is closed)",
                            hint="redirect it to a file, e.g. > out.txt")
     try:
         if isinstance(value, str):
             sys.stdout.write(value)
-        elif type(value).__name__ == "Chunks":  # report.Chunks: a long document, piece by piece
+        elif isinstance(value, Chunks):  # a long document (JSON), piece by piece
             for piece in value:
                 sys.stdout.write(piece)
         elif (text := _piped_table(value)) is not None:
