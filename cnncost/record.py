@@ -164,14 +164,21 @@ def _compile(cls: type, name: str) -> Callable[..., Any]:
                 params.append(f"{f.name}=_d_{f.name}")
             else:
                 params.append(f.name)
-            body.append(f"  _set(self, {f.name!r}, {value})" if cls.__dict__["__record_frozen__"]
-                        else f"  self.{f.name} = {value}")
+            slot = getattr(cls, f.name, None)
+            if not cls.__dict__["__record_frozen__"]:
+                body.append(f"  self.{f.name} = {value}")
+            elif type(slot) is _SLOT:  # the slot's own setter: past the frozen __setattr__,
+                env[f"_s_{f.name}"] = slot.__set__  # without object.__setattr__'s lookup
+                body.append(f"  _s_{f.name}(self, {value})")
+            else:
+                body.append(f"  _set(self, {f.name!r}, {value})")
         source = [f"def __init__(self, {', '.join(params)}):", *(body or ["  pass"])]
     exec("\n".join(source), env)  # noqa: S102 - our own field names, as dataclasses does
     return env[name]  # type: ignore[no-any-return]
 
 
 _STUB_CODE = _stub("x").__code__
+_SLOT = type(Field.name)  # a slot's member descriptor (Field has __slots__)
 
 
 def _repr(self: Any) -> str:
