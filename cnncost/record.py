@@ -220,4 +220,5 @@ class _DataclassFields:
             d.name = f.name
             d._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
             out[f.name] = d
+        type.__setattr__(owner, "__dataclass_fields__", out)  # made once: the dict from now on
         return out

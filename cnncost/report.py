@@ -594,18 +594,23 @@ _EMOJI_CODE = re.compile(r":\S+?:")  # rich would replace a known :name: by its 
 
 
 def _simple(text: str) -> bool:
-    """Text that rich prints as it is: printable (no tab, no control), no :emoji: code."""
-    return text.isprintable() and not (":" in text and _EMOJI_CODE.search(text))
+    """Text rich prints as it is, one cell a character: printable (no tab, no
+    control), no :emoji: code rich would replace."""
+    if ":" in text and _EMOJI_CODE.search(text):
+        return False
+    if text.isascii():
+        return text.isprintable()
+    from rich.cells import cell_len
+    return text.isprintable() and cell_len(text) == len(text)
 
 
 def _centred(text: str, width: int) -> list[str] | None:
     """A title or caption as rich wraps and centres it over a table `width` cells
     wide (its divide_line: greedy, breaking at spaces); None when a word is longer
     than the width or the text is not _simple (then rich lays it out)."""
-    from rich.cells import cell_len
     out = []
     for line in text.split("\n"):
-        if line and (not _simple(line) or cell_len(line) != len(line)):
+        if not _simple(line):
             return None
         breaks, offset = [], 0
         for m in _WORD.finditer(line):
@@ -631,19 +636,13 @@ def _direct(t: Table, cells: _Cells, plain: bool, width: int) -> list[str] | Non
     colour, `width` wide, when every column fits at its natural width on one line
     (no cell wraps): written directly, ~50× faster than rich's layout (a 10k-layer
     table). None for anything else: rich lays that out."""
-    from rich.cells import cell_len
     widths = cells.natural
     total = _table_width(widths)
     if total > width:
         return None
     records = [cells.header, *cells.rows, *(() if cells.footer is None else (cells.footer,))]
-    for row in records:
-        for text in row:
-            if text and not (text.isascii() and text.isprintable()) and (
-                    not _simple(text) or cell_len(text) != len(text)):
-                return None
-            if ":" in text and _EMOJI_CODE.search(text):
-                return None
+    if not all(_simple(text) for row in records for text in row):
+        return None
     right = [_align(c, terminal=cells.bars) == "r" for _, c in cells.cols]
 
     def line(row: list[str]) -> str:
