@@ -980,7 +980,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
     from .comparison import parse_percent
     from .costs import analyze
     from .report import Format, plural, render_replace
-    from .resolve import load, one_network
+    from .resolve import one_network
     from .search import replace, variants_yaml
     m = re.fullmatch(r"\s*(\d{1,9})\s*(?:\.\.|-)\s*(\d{1,9})\s*", depth_range)
     if not m:
