@@ -14,22 +14,25 @@ cannot be read or written is ignored, never an error.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-PACKAGE = Path(__file__).resolve().parent
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+# Paths are plain strings: pathlib costs a few ms to import, on every run.
+PACKAGE = os.path.dirname(os.path.realpath(__file__))
 FORMAT = 1  # bump when what is pickled changes shape
 
 
-def directory() -> Path | None:
+def directory() -> str | None:
     if os.environ.get("CNNCOST_NO_CACHE"):
         return None
     where = os.environ.get("CNNCOST_CACHE_DIR")
     if where:
-        return Path(where)
+        return where
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cnncost"
+    return os.path.join(base, "cnncost")
 
 
 def fingerprint() -> str:
@@ -37,7 +40,7 @@ def fingerprint() -> str:
     import zlib
     parts = [str(FORMAT)]
     for sub in ("", "layers"):
-        with os.scandir(PACKAGE / sub if sub else PACKAGE) as it:
+        with os.scandir(os.path.join(PACKAGE, sub) if sub else PACKAGE) as it:
             for e in sorted(it, key=lambda e: e.name):
                 if e.name.endswith(".py"):
                     st = e.stat()
@@ -45,7 +48,7 @@ def fingerprint() -> str:
     return f"{zlib.crc32(chr(0).join(parts).encode()):08x}"
 
 
-def load(path: Path, data: bytes, build: Callable[[], Any]) -> Any:
+def load(path: str, data: bytes, build: Callable[[], Any]) -> Any:
     """`build()`'s value for the spec file `path` whose bytes are `data`,
     from the cache when it holds one for exactly these bytes and this cnncost."""
     where = directory()
@@ -57,7 +60,9 @@ def load(path: Path, data: bytes, build: Callable[[], Any]) -> Any:
     except ImportError:  # pragma: no cover - a Python built without it
         from hashlib import blake2b
     key = blake2b(data, digest_size=12).hexdigest()
-    file = where / fingerprint() / f"{path.stem}-{key}.pickle"
+    stem = os.path.splitext(os.path.basename(path))[0]
+    folder = os.path.join(where, fingerprint())
+    file = os.path.join(folder, f"{stem}-{key}.pickle")
     try:
         with open(file, "rb") as f:
             return pickle.load(f)
@@ -65,8 +70,8 @@ def load(path: Path, data: bytes, build: Callable[[], Any]) -> Any:
         pass
     value = build()
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{file}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, file)  # atomic: a concurrent reader sees all of it or nothing

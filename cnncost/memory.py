@@ -26,7 +26,7 @@ element counts; each is checked against PyTorch in tests/test_memory.py:
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import os
 
 from .layers import BY_CLASS
 from .model import INPUT, Graph
@@ -182,28 +182,30 @@ class Device:
     bandwidth: float  # bytes/s
 
 
-DEVICES = Path(__file__).resolve().parent / "devices"
+# A plain string: pathlib costs a few ms to import, on every run.
+DEVICES = os.path.join(os.path.dirname(os.path.realpath(__file__)), "devices")
 DEVICE_KEYS = ("name", "source", "peak_flops", "bandwidth")
 
 
 def device_names() -> list[str]:
-    return sorted(p.stem for p in DEVICES.glob("*.yaml"))
+    return sorted(e.name[:-5] for e in os.scandir(DEVICES) if e.name.endswith(".yaml"))
 
 
 def load_device(ref: str) -> Device:
     """A shipped preset by name, or a device file: name, source, peak_flops (FLOP/s
     for each of fp32, fp16, bf16, int8) and bandwidth (bytes/s), all positive."""
     from .errors import CnnCostError, did_you_mean
-    path = DEVICES / f"{ref.lower()}.yaml"
-    if not path.is_file():
-        path = Path(ref)
-        if not path.is_file():
+    path = os.path.join(DEVICES, f"{ref.lower()}.yaml")
+    if not os.path.isfile(path):
+        path = ref
+        if not os.path.isfile(path):
             raise CnnCostError(f"no device '{ref}'" + did_you_mean(ref, device_names()),
                                hint="a preset (" + ", ".join(device_names()) + ") or a device "
                                     "file with name, source, peak_flops and bandwidth")
     import yaml
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f.read())
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise CnnCostError(f"cannot read the device file {ref}: {e}") from None
     where = f"device file {ref}"

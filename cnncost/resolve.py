@@ -6,14 +6,15 @@ user spec files); it returns values and raises CnnCostError, never exits.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 from .errors import CnnCostError, did_you_mean
 from .model import Document, NetworkSpec, Padding, Shape
-from .notation import parse
-from .yaml_spec import load_document
 from . import zoo
+
+# The parsers (notation, yaml_spec) are imported where text is read: a zoo
+# network comes precompiled (cnncost.cache) and needs neither.
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".cnn", ".txt", ".spec", ".onnx")
 MAX_FILE_BYTES = 4_000_000
@@ -26,7 +27,7 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
     `overrides` set the spec's YAML `vars:` (width, depth, …). An ONNX model reads
     its input from `input_shape` when its own is dynamic; `allow_unsupported` costs
     what it can and lists the rest (cnncost.onnx_import)."""
-    if ref.lower().endswith(".onnx") and Path(ref).is_file():
+    if ref.lower().endswith(".onnx") and _is_file(ref):
         if overrides:
             raise CnnCostError(f"{ref} is an ONNX model, which has no variables to set",
                                hint="import it (cnncost import) and declare `vars:` in the YAML")
@@ -49,7 +50,6 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
         return narrowed(doc, variant, name)
     if "\n" in ref.strip() and looks_like_yaml(ref):  # YAML text itself: no name, no path
         return load_text(ref, "<text>", overrides=overrides)
-    path = Path(ref)
     # A path is explicit when it has a separator or a spec file's suffix; then it
     # must exist. A bare word is a file only if such a file exists (a folder
     # named `gap` does not hide the layer). Text with arrows or brackets that
@@ -57,11 +57,11 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
     explicit = ref.lower().endswith(SPEC_SUFFIXES) or "/" in ref or "\\" in ref
     notation = "->" in ref or any(ch in ref for ch in "→⟶()[]|")
     try:
-        is_file, is_dir = path.is_file(), path.is_dir()
+        is_file, is_dir = os.path.isfile(ref), os.path.isdir(ref)
     except (OSError, ValueError):
         is_file = is_dir = False
     if is_file or (is_dir and explicit):
-        return load_file(path, display=ref, overrides=overrides)  # named as the user wrote it
+        return load_file(ref, display=ref, overrides=overrides)  # named as the user wrote it
     if explicit and not notation:
         raise CnnCostError(f"no such file: {ref}",
                            hint="give a spec file, a built-in name (see `cnncost zoo`) or spec text")
@@ -96,7 +96,7 @@ def split_variant(ref: str) -> tuple[str, str | None]:
 
 def _is_file(ref: str) -> bool:
     try:
-        return Path(ref).is_file()
+        return os.path.isfile(ref)
     except (OSError, ValueError):
         return False
 
@@ -134,9 +134,11 @@ def zoo_entry_names() -> list[str]:
     file (he2015-a, regnet_y_400mf). Reads the variants files, so only for errors."""
     out = []
     for name in zoo.names():
-        path = zoo.HERE / f"{name}.yaml"
+        path = zoo.path(name)
         out.append(name)
-        if re.search(r"^variants:", path.read_text(encoding="utf-8"), re.M):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        if re.search(r"^variants:", text, re.M):
             doc = load_file(path, display=f"<zoo:{name}>")
             out.extend(zoo.entry_name(name, key) for key in doc.networks)
     return out
@@ -165,6 +167,7 @@ def load_text(text: str, display: str = "<text>", name: str = "",
     """Spec text — YAML or notation (looks_like_yaml) — as a Document; `display`
     names it in error messages (`<stdin>`), `name` names a notation network."""
     if looks_like_yaml(text):
+        from .yaml_spec import load_document
         return load_document(text, display, overrides)
     if overrides:
         raise CnnCostError(f"{display} is notation text, which has no variables to set",
@@ -178,39 +181,55 @@ def literal(text: str, name: str = "") -> Document:
 
 def _notation_document(text: str, name: str, filename: str = "") -> Document:
     """Notation text (a literal or a text file) as a one-network Document."""
+    from .notation import parse
     parsed = parse(text, filename)
     net = NetworkSpec(name, parsed.input, Padding.SAME, ((None, parsed.chain),),
                       input_span=parsed.input_span, input_in_text=parsed.input is not None)
     return Document({name: net}, None, name, False)
 
 
-def load_file(path: Path, display: str | None = None,
+def load_file(path: str | os.PathLike[str], display: str | None = None,
               overrides: dict[str, float | int] | None = None) -> Document:
-    shown = display or str(path)
-    if path.is_dir():
+    path = os.fspath(path)
+    shown = display or path
+    if os.path.isdir(path):
         raise CnnCostError(f"{shown} is a directory, not a spec file",
                            hint="name a .yaml file or a file of spec text")
     try:
-        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise CnnCostError(f"cannot read {shown}: {e.strerror or e}") from None
     text = spec_text(data, shown, "a spec file is text", "save the file as UTF-8")
-    if path.suffix.lower() in (".yaml", ".yml"):
+    stem, suffix = _stem_suffix(path)
+    if suffix.lower() in (".yaml", ".yml"):
+        from .yaml_spec import load_document
         return load_document(text, shown, overrides)
     if overrides:
         raise CnnCostError(f"{shown} is notation text, which has no variables to set",
                            hint="declare `vars:` (width, depth) in a YAML spec to scale it")
-    return _notation_document(text, path.stem, shown)
+    return _notation_document(text, stem, shown)
 
 
-def _zoo_file(path: Path, overrides: dict[str, float | int] | None) -> Document:
+def _stem_suffix(path: str) -> tuple[str, str]:
+    """What pathlib calls a file's stem and suffix (`a.tar.gz` → `a.tar`, `.gz`),
+    without importing pathlib (a few ms on every run)."""
+    name = os.path.basename(path.rstrip("/" + os.sep))
+    dot = name.rfind(".")
+    if 0 < dot < len(name) - 1:
+        return name[:dot], name[dot:]
+    return name, ""
+
+
+def _zoo_file(path: str, overrides: dict[str, float | int] | None) -> Document:
     """A built-in spec file, from its precompiled form (cnncost.cache) unless vars are set."""
-    display = f"<zoo:{path.stem}>"
+    display = f"<zoo:{_stem_suffix(path)[0]}>"
     if overrides:
         return load_file(path, display=display, overrides=overrides)
     from . import cache
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError:
         return load_file(path, display=display)  # says why it cannot be read
     return cache.load(path, data, lambda: load_file(path, display=display))

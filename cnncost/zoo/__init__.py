@@ -8,40 +8,61 @@ them under those names.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import os
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 
-HERE = Path(__file__).resolve().parent
-NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,63}")  # what a zoo name can look like
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Paths are plain strings here: pathlib costs a few ms to import, on every run.
+DIR = os.path.dirname(os.path.realpath(__file__))
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")  # what a zoo name can hold
+
+
+def __getattr__(name: str) -> Path:
+    if name == "HERE":  # the folder as a Path, for callers that want one
+        from pathlib import Path
+        return Path(DIR)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def path(name: str) -> str:
+    """The file of a file-level zoo name."""
+    return os.path.join(DIR, f"{name}.yaml")
 
 
 def names() -> list[str]:
     """Every file-level zoo name (variants not expanded), sorted."""
-    return sorted(p.stem for p in HERE.glob("*.yaml"))
+    return sorted(e.name[:-5] for e in os.scandir(DIR) if e.name.endswith(".yaml"))
 
 
-def find(ref: str) -> tuple[Path, str | None, str] | None:
+def _looks_like_name(key: str) -> bool:
+    """[a-z0-9][a-z0-9_.-]{0,63}, without importing re."""
+    return 0 < len(key) <= 64 and key[0] not in "_.-" and _NAME_CHARS.issuperset(key)
+
+
+def find(ref: str) -> tuple[str, str | None, str] | None:
     """(file, lower-case variant or None, display name) for a zoo name, else None.
 
     Cheap: looks only at file names, parsing nothing.
     """
     key = ref.strip().lower()
-    if not NAME.fullmatch(key) or key.endswith((".yaml", ".yml")):
+    if not _looks_like_name(key) or key.endswith((".yaml", ".yml")):
         return None
-    path = HERE / f"{key}.yaml"
-    if path.is_file():
-        return path, None, key
+    file = path(key)
+    if os.path.isfile(file):
+        return file, None, key
     stem, _, variant = key.partition("-")
     while variant:
-        path = HERE / f"{stem}.yaml"
-        if path.is_file():
-            return path, variant, key
+        file = path(stem)
+        if os.path.isfile(file):
+            return file, variant, key
         more, _, variant = variant.partition("-")
         stem = f"{stem}-{more}"
     # A family file (regnet.yaml) names its variants as users know them: regnet_y_400mf.
     for i in range(len(key) - 1, 0, -1):
-        if key[i] == "_" and (HERE / f"{key[:i]}.yaml").is_file():
-            return HERE / f"{key[:i]}.yaml", key, key
+        if key[i] == "_" and os.path.isfile(path(key[:i])):
+            return path(key[:i]), key, key
     return None
 
 
