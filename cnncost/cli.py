@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from .errors import CnnCostError, shorten
+from .piped import no_color, piped_table as _piped_table, whole_width as _whole_width
 
 
 class Exit(enum.IntEnum):
@@ -278,57 +279,6 @@ def emit(value: Any) -> None:
         _silence_stdout()  # so the flush at exit does not fail a second time
         raise CnnCostError(f"cannot write the output: {e.strerror or e}",
                            hint="check where stdout goes (a full disk, a closed file)") from None
-
-
-def _piped_table(value: Any) -> str | None:
-    """The terminal tables as rich prints them to a pipe or a file (no terminal, no
-    colour), written directly when they fit at their natural widths
-    (report.TerminalTables.plain_text); None where rich would do more: a terminal,
-    forced colour, a non-UTF-8 stream, a table that must wrap or hide columns."""
-    import os
-    plain_text = getattr(value, "plain_text", None)
-    if plain_text is None or sys.platform == "win32":
-        return None
-    env = os.environ
-    if env.get("TTY_COMPATIBLE", "") in ("1", "0") or env.get("FORCE_COLOR") is not None:
-        return None
-    try:
-        if sys.stdout.isatty():
-            return None
-    except ValueError:
-        pass
-    if not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf"):
-        return None
-    return plain_text(_whole_width(value, _console_width()), no_color())
-
-
-def _console_width() -> int:
-    """rich's Console width where it is not a terminal: COLUMNS, else the size of
-    the first standard stream that is a terminal, else 80."""
-    import os
-    columns = os.environ.get("COLUMNS")
-    if columns is not None and columns.isdigit():
-        return int(columns)
-    for fd in (0, 1, 2):
-        try:
-            return os.get_terminal_size(fd).columns or 80
-        except (AttributeError, ValueError, OSError):
-            pass
-    return 80
-
-
-def no_color() -> bool:
-    """Whether NO_COLOR (no-color.org) is set: then the terminal table has no
-    styles (no bold) and no emoji — plain words instead (report.Marked)."""
-    import os
-    return bool(os.environ.get("NO_COLOR"))
-
-
-def _whole_width(value: Any, width: int) -> int:
-    """The width to print at so that no value is cut: the given one when the tables
-    fit it (prose columns may wrap), else the widest table's least width."""
-    whole = getattr(value, "whole_width", None)
-    return max(width, whole(no_color()) if whole else 0)
 
 
 def _silence_stdout() -> None:
@@ -901,7 +851,8 @@ def zoo_command(name: str | None, fmt: str | None) -> None:
             from .resolve import zoo_entry_names
             raise CnnCostError(f"no built-in spec '{name}'" + did_you_mean(name, zoo_entry_names()),
                                hint="`cnncost zoo` lists them")
-        emit(found[0].read_text(encoding="utf-8"))
+        with open(found[0], encoding="utf-8") as f:
+            emit(f.read())
         return
     emit(render_zoo(zoo_entries(), Format(fmt or "table")))
 

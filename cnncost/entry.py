@@ -1,33 +1,38 @@
 """The `cnncost` script's entry point: the commonest question asked without click.
 
 `cnncost analyze SPEC --format json` (or csv, markdown) — what a CI job runs on
-every commit — is answered here by the very calls the click command makes
-(resolve.load, costs.analyze, report.render_analysis with the command's
-defaults), so the text is the same to the byte, without importing click and
-building the command tree, which is a third of such a run. Anything else —
-another command or option, the terminal table, an error, a note for stderr, a
-write that fails — goes to cli.main, which does the whole run itself, with its
-messages and exit codes.
+every commit — and `cnncost analyze SPEC` written to a pipe or a file are
+answered here by the very calls the click command makes (resolve.load,
+costs.analyze, report.render_analysis with the command's defaults, and
+piped.piped_table, as cli.emit writes a table), so the text is the same to the
+byte, without importing click and building the command tree, which is a third
+of such a run. Anything else — another command or option, a table for a
+terminal, an error, a note for stderr, a write that fails — goes to cli.main,
+which does the whole run itself, with its messages and exit codes.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-FORMATS = ("json", "csv", "markdown")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
+
+FORMATS = ("json", "csv", "markdown", "table")
 
 
 def quick(args: list[str]) -> Any:
     """The output of `cnncost ARGS` (a str, or report.Chunks for JSON) when it is a
     plain `analyze SPEC [--format F]` whose spec is read and costed without an error
-    or a note for stderr; None for everything else."""
+    or a note for stderr, and for the table when it is written directly (piped);
+    None for everything else."""
     if len(args) < 2 or args[0] != "analyze" or args[1].startswith("-"):
         return None
     rest = args[2:]
     if not rest:
-        return None  # the terminal table: rich, which cli imports anyway
-    if len(rest) == 1 and rest[0].startswith("--format="):
+        fmt = "table"  # to a pipe or a file (piped.piped_table); a terminal gets rich's
+    elif len(rest) == 1 and rest[0].startswith("--format="):
         fmt = rest[0][len("--format="):]
     elif len(rest) == 2 and rest[0] in ("--format", "-f"):
         fmt = rest[1]
@@ -43,7 +48,11 @@ def quick(args: list[str]) -> Any:
         cost = analyze(net.graph(None, None), 1, "fp32")
         if cost.graph.uncosted:
             return None  # cli prints the note
-        return render_analysis(cost, Format(fmt))
+        out = render_analysis(cost, Format(fmt))
+        if fmt == "table":
+            from .piped import piped_table
+            return piped_table(out)
+        return out
     except Exception:  # noqa: BLE001 - cli says what is wrong, with its message and status
         return None
 

@@ -1,14 +1,16 @@
-"""The script's click-free answer to `analyze SPEC --format F` is the click
-command's, to the byte; everything else is left to click."""
+"""The script's click-free answer to `analyze SPEC --format F` (and to the table
+written to a pipe or a file) is the click command's, to the byte; everything
+else is left to click."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
-from clihelp import run
+from clihelp import ENV, run
 from cnncost.entry import quick
 
 SPECS = ["he2015-a", "resnet50", "googlenet", "mobilenet_v2",
@@ -25,9 +27,34 @@ def test_quick_answer_is_the_commands(spec, fmt):
         assert str(quick(args)) == out
 
 
+@pytest.mark.parametrize("no_color", ["1", None])
+@pytest.mark.parametrize("columns", ["60", "100", "200"])
+@pytest.mark.parametrize("spec", SPECS)
+def test_quick_table_is_the_commands_on_a_pipe(spec, columns, no_color, monkeypatch):
+    """Written to a pipe or a file (as under the test runner), the table is what the
+    click command writes there, at every width, with and without NO_COLOR."""
+    env = {**ENV, "COLUMNS": columns, "NO_COLOR": no_color}
+    for key, value in env.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    code, out, err = run("analyze", spec)
+    assert code == 0 and err == ""
+    for args in (["analyze", spec], ["analyze", spec, "--format", "table"]):
+        answer = quick(args)
+        assert answer is None or answer == out
+    if columns != "60":  # wide enough for the tables at their natural width
+        assert quick(["analyze", spec]) == out
+
+
+def test_no_quick_table_for_a_terminal(monkeypatch):
+    """A terminal gets rich's table (and its narrow-terminal layouts): left to click."""
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert quick(["analyze", "resnet50"]) is None
+
+
 @pytest.mark.parametrize("args", [
-    ["analyze", "resnet50"],  # the terminal table
-    ["analyze", "resnet50", "--format", "table"],
     ["analyze", "resnet50", "--format", "json", "--stages"],
     ["analyze", "resnet50", "--stages", "--format", "json"],
     ["analyze", "resnet50", "--format", "yaml"],
@@ -48,6 +75,11 @@ def test_the_script_and_python_m_agree(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "cnncost", "analyze", "he2015-a", "-f", "json"],
                         capture_output=True, text=True, encoding="utf-8")
     assert ok.returncode == 0 and ok.stdout == run("analyze", "he2015-a", "-f", "json")[1]
+    table = subprocess.run([sys.executable, "-m", "cnncost", "analyze", "he2015-a"],
+                           capture_output=True, text=True, encoding="utf-8",
+                           env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"})
+    code, out, _ = run("analyze", "he2015-a")
+    assert table.returncode == 0 and code == 0 and table.stdout == out
     bad = subprocess.run([sys.executable, "-m", "cnncost", "analyze", "maxp(3,3,3)", "-f", "json"],
                          capture_output=True, text=True, encoding="utf-8")
     assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
