@@ -5,9 +5,7 @@ Pure functions: NetworkCost in, plain frozen values out; report.py renders them.
 
 from __future__ import annotations
 
-import difflib
 import enum
-import hashlib
 import re
 from typing import Any
 from operator import attrgetter
@@ -356,6 +354,7 @@ def structural_order(net: NetworkCost) -> list[LayerCost]:
     that widening a branch does not reorder it among its siblings), then by
     signatures; never names — so that `concat[ a | b ]` and `concat[ b | a ]` list
     the same layers alike."""
+    import hashlib  # here: it loads OpenSSL (~5 ms), and only diff needs it
     rows = net.rows
     n = len(rows)
     key: list[tuple[str, str]] = []
@@ -446,7 +445,8 @@ def _pair(a: NetworkCost, b: NetworkCost, xs: list[LayerCost], ys: list[LayerCos
     """A replaced run: aligned again by notation alone (a layer whose input changed
     is 'changed', not removed and added), the rest paired in order where the kinds
     agree (a conv whose kernel changed); what is left over is removed or added."""
-    sm = difflib.SequenceMatcher(None, [format_layer(r.layer) for r in xs],
+    from difflib import SequenceMatcher
+    sm = SequenceMatcher(None, [format_layer(r.layer) for r in xs],
                                  [format_layer(r.layer) for r in ys], autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         px, py = xs[i1:i2], ys[j1:j2]
@@ -482,7 +482,8 @@ def diff(a: NetworkCost, b: NetworkCost) -> Diff:
     but the shapes and every cost agree). A paired layer whose notation, output or a
     metric (metrics.COMPARED) differs is 'changed', with `why`."""
     ra, rb = structural_order(a), structural_order(b)
-    sm = difflib.SequenceMatcher(None, [_signature(a, r) for r in ra],
+    from difflib import SequenceMatcher
+    sm = SequenceMatcher(None, [_signature(a, r) for r in ra],
                                  [_signature(b, r) for r in rb], autojunk=False)
     rows: list[DiffRow] = []
     for op, i1, i2, j1, j2 in sm.get_opcodes():
