@@ -16,7 +16,9 @@ The names below are imported on first use (PEP 562), so `import cnncost` and
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPORTS = {
     "analyze": ("api", "analyze"),  # a spec of any kind → Analysis (rows, stages, totals, to_dict)

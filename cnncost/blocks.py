@@ -20,7 +20,9 @@ import math
 import operator
 import re
 import warnings
-from typing import Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Callable
 
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .record import record

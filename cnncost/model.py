@@ -9,12 +9,13 @@ the cost rules (costs.py).
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
 
 from .errors import CnnCostError, Span
 from .record import field, record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
+    from typing import Any
     from .notation import Chain
 
 

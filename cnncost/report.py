@@ -26,9 +26,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
+    from typing import Any
     from fractions import Fraction
 
 try:  # the C string encoder behind json.dumps(ensure_ascii=False)
@@ -37,8 +38,11 @@ except ImportError:  # pragma: no cover - an interpreter without _json
     from json.encoder import py_encode_basestring as _json_str
 
 from .costs import LayerCost, NetworkCost, StageCost, Totals
+from .layers import BY_CLASS
+from .memory import intensity
 from .metrics import BASELINE, BUDGETS, BY_KEY, COLUMNS, METRICS
 from .model import Shape
+from .record import named_tuple
 
 JSON_SCHEMA_VERSION = 1
 
@@ -163,8 +167,9 @@ def shape_list(s: Shape) -> list[int]:
 
 
 def layer_notation(row: LayerCost) -> str:
-    from .printer import format_layer
-    return format_layer(row.layer)
+    """The canonical spelling of the row's layer (printer.format_layer's)."""
+    layer = row.layer
+    return BY_CLASS[type(layer)].notation(layer)
 
 
 # ---------------------------------------------------------------------------
@@ -191,17 +196,19 @@ _NUMBERS = frozenset({Kind.SHAPE, Kind.COUNT, Kind.EXACT, Kind.SIGNED, Kind.RATI
                       Kind.BYTES, Kind.SECONDS})
 
 
-# The report's value types are NamedTuples, not dataclasses: immutable all the same,
-# and a tenth of the cost to define, which every `analyze --format json` pays at
-# import (docs/performance.md).
+# The report's value types are named tuples (record.named_tuple), not dataclasses:
+# immutable all the same, and a tenth of the cost to define, which every
+# `analyze --format json` pays at import (docs/performance.md).
 
 
-class Share(NamedTuple):
+@named_tuple
+class Share:
     part: int
     whole: int  # 0: no share exists (shown as –)
 
 
-class Column(NamedTuple):
+@named_tuple
+class Column:
     label: str | None  # header in the terminal table and markdown; None: CSV only
     kind: Kind = Kind.TEXT
     key: str | None = None  # CSV header; None: not in CSV
@@ -219,7 +226,8 @@ HUMAN = frozenset({Format.TABLE, Format.MARKDOWN})
 EVERYWHERE = frozenset({Format.TABLE, Format.CSV, Format.MARKDOWN})
 
 
-class Table(NamedTuple):
+@named_tuple
+class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]  # one value per column
     title: str | None = None  # above it in the terminal (markdown: from the second table on)
@@ -229,7 +237,8 @@ class Table(NamedTuple):
     formats: frozenset[Format] = EVERYWHERE  # where it is shown
 
 
-class Report(NamedTuple):
+@named_tuple
+class Report:
     """What a command shows: tables, a markdown heading and a markdown note.
     CSV shows the first table it is for (a CSV file holds one table)."""
 
@@ -238,7 +247,8 @@ class Report(NamedTuple):
     note: str | None = None  # markdown's paragraph after the tables
 
 
-class Output(NamedTuple):
+@named_tuple
+class Output:
     """A command's result, built only in the form the chosen format renders."""
 
     report: Callable[[], Report]  # for the table, CSV and markdown
@@ -369,6 +379,12 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
                     values.append(int.__repr__(value))
                 elif kind is str:
                     values.append(_json_str(value))
+                elif kind is list and value and set(map(type, value)) == _INTS:  # a shape
+                    values.append(_int_list(value, inner))
+                elif kind is float and value - value == 0.0:  # finite: as json writes it
+                    values.append(float.__repr__(value))
+                elif value is None:
+                    values.append("null")
                 else:
                     part: list[str] = []
                     _json_value(value, inner, part)
@@ -390,7 +406,21 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
 
 
 _INFINITIES = (float("inf"), float("-inf"))
+_INTS = {int}
 _TEMPLATES: dict[tuple[tuple[str, ...], str], str] = {}
+_LIST_TEMPLATES: dict[tuple[int, str], str] = {}
+
+
+def _int_list(o: list[int], newline: str) -> str:
+    """A non-empty list of ints (a shape, a layer's inputs) as _json_value writes
+    it at this indent: one % of a template made once per length and indent."""
+    template = _LIST_TEMPLATES.get((len(o), newline))
+    if template is None:
+        inner = newline + "  "
+        template = "[" + inner + ("," + inner).join(["%s"] * len(o)) + newline + "]"
+        if len(_LIST_TEMPLATES) < 256:
+            _LIST_TEMPLATES[len(o), newline] = template
+    return template % tuple(map(int.__repr__, o))
 
 
 def _dict_template(keys: tuple[str, ...], newline: str) -> str:
@@ -498,7 +528,8 @@ def _table_width(widths: Iterable[int]) -> int:
     return sum(widths) + 2 * len(widths)
 
 
-class _Cells(NamedTuple):
+@named_tuple
+class _Cells:
     """A table's terminal cells as text, and each column's widths: natural (every
     cell whole on one line) and least (a column that wraps: its longest word)."""
 
@@ -723,7 +754,8 @@ def _stacked(t: Table, cells: _Cells, plain: bool) -> Any:
         yield Text(_plain(t.caption, plain), style="dim italic")
 
 
-class TerminalTables(NamedTuple):
+@named_tuple
+class TerminalTables:
     """A report's tables for the terminal, one after another."""
 
     tables: tuple[TerminalTable, ...]
@@ -823,12 +855,14 @@ def stage_dict(s: StageCost) -> dict[str, Any]:
 
 def layer_dict(r: LayerCost, batch: int = 1, device: Any = None, dtype: str = "fp32"
                ) -> dict[str, Any]:
-    from .memory import intensity
-    d = {"index": r.index, "name": r.name, "kind": r.kind, "notation": layer_notation(r),
-         "stage": r.stage, "inputs": list(r.inputs), "output": shape_list(r.output)}
+    layer, out, rf, jump = r.layer, r.output, r.rf, r.jump
+    d = {"index": r.index, "name": r.name, "kind": r.kind,
+         "notation": BY_CLASS[type(layer)].notation(layer), "stage": r.stage,
+         "inputs": list(r.inputs), "output": [out.h, out.w, out.c]}
     d.update(zip(_KEYS, _metric_values(r)))
     d["intensity"] = intensity(r.macs, batch, r.bytes_moved)
-    d["rf"], d["jump"] = exact(r.rf), exact(r.jump)
+    d["rf"] = rf if type(rf) is int else exact(rf)
+    d["jump"] = jump if type(jump) is int else exact(jump)
     if device is not None:
         d["roofline_s"], d["bound"] = _roofline(r, batch, device, dtype)
     return d
@@ -875,7 +909,6 @@ def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None,
                   depth: int | None = None) -> dict[str, Any]:
     """The JSON document; with `depth`, every layer also has its "path" and the
     document the rows of that view as "blocks" (views.fold)."""
-    from .memory import intensity
     t = net.totals
     totals: dict[str, Any] = totals_dict(t, count)
     peak = max(net.rows, key=lambda r: r.live_bytes)  # the first where the peak happens
@@ -901,7 +934,6 @@ def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None,
 def fold_dict(f: Any, batch: int) -> dict[str, Any]:
     """One row of a --depth view (views.Fold) for JSON: its first layer's index,
     what it is, its layers and totals, and its output's shape, rf and jump."""
-    from .memory import intensity
     t = f.totals
     return {"index": f.first, "name": f.name, "kind": f.kind, "notation": f.text,
             "stage": f.stage, "path": list(f.path), "layers": len(f.rows),
@@ -983,7 +1015,6 @@ def _stage_row(name: str, output: Shape | None, layers: int, t: Totals, whole: i
 def _fold_rows(net: NetworkCost, depth: int, share: str, whole: int, roof: list, count: Any
                ) -> tuple[tuple, ...]:
     """The rows of a --depth view, cells in layer_columns(layers=True)'s order."""
-    from .memory import intensity
     from .views import fold
     out = []
     for f in fold(net.rows, depth, net.name):
@@ -1011,7 +1042,6 @@ def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False
     levels (views.fold); totals in the footer. `memory` shows the memory and
     training metrics instead of the costs; `columns` (keys of metrics.METRICS and
     LAYER_VALUES) the ones named; `share` which metric the share column divides."""
-    from .memory import intensity
     from .metrics import MEMORY, MEMORY_KEYS
     t = net.totals
     whole = t[share]

@@ -15,13 +15,14 @@ Pure: rows in, rows out; nothing here renders.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from .costs import LayerCost, Totals
 from .model import Shape
 from .record import record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
+    from typing import Any
     from fractions import Fraction
 
 

@@ -136,3 +136,36 @@ def test_a_pickle_with_other_fields_is_refused():
     for wrong in (state[:-1], [*state, 0]):
         with pytest.raises(TypeError, match="fields"):
             Pair.__new__(Pair).__setstate__(wrong)
+
+
+def test_named_tuple_is_a_namedtuple_with_the_class_body():
+    """record.named_tuple: fields and defaults as typing.NamedTuple reads them from
+    the class body, methods and docstring kept, a tuple all the same."""
+    import pickle
+
+    from cnncost.record import named_tuple
+
+    @named_tuple
+    class Point:
+        """A point."""
+
+        x: int
+        y: int = 0
+        tag: str = "p"
+
+        def norm1(self) -> int:
+            return abs(self.x) + abs(self.y)
+
+    p = Point(3, -4)
+    assert p == (3, -4, "p") and isinstance(p, tuple) and p._fields == ("x", "y", "tag")
+    assert p.norm1() == 7 and Point.__doc__ == "A point." and Point(1).y == 0
+    assert p._replace(tag="q") == Point(3, -4, "q") and Point._field_defaults == {"y": 0, "tag": "p"}
+    with pytest.raises(AttributeError):
+        p.x = 1
+    with pytest.raises(TypeError):
+        Point()
+    assert not hasattr(p, "__dict__")
+    from cnncost.layers.base import Geometry
+    from cnncost.model import Shape
+    g = Geometry(Shape(1, 1, 1))
+    assert pickle.loads(pickle.dumps(g)) == g and g.run == 0 and g.kernel == (1, 1)

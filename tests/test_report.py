@@ -172,6 +172,18 @@ def test_the_metric_table_drives_every_format():
         [f"delta_{m.key}" for m in COLUMNS]
 
 
+# A layer's dict: short lists of ints (shapes, inputs) and floats beside ints and
+# strs, which the writer takes on short paths; bools and floats mixed in must not.
+LAYER_LIKE = st.dictionaries(st.text(max_size=3), st.integers() | st.floats() | st.none() | st.text()
+                             | st.lists(st.integers() | st.booleans() | st.floats(), max_size=4)
+                             | st.lists(st.lists(st.integers(), max_size=3), max_size=2))
+
+
+@given(st.lists(LAYER_LIKE, max_size=3))
+def test_layer_like_dicts_are_written_as_json_dumps_writes_them(docs):
+    assert to_json(docs) == json.dumps(docs, indent=2, ensure_ascii=False) + "\n"
+
+
 @given(JSON_VALUES, st.integers(0, 1200))
 def test_json_chunks_join_to_to_json(data, n):
     """A document's pieces join to to_json's text, long lists (past PIECE items) included."""

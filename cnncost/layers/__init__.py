@@ -21,7 +21,9 @@ class, its rules and one KindDef in its family's ``KINDS``.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 from . import conv, dense, elementwise, merge, pool, reshape
 from .base import Cost, Ctx, Geometry, KindDef, ShapeError, Sig
@@ -47,8 +49,11 @@ BY_KIND: dict[str, KindDef] = {k.kind: k for k in KINDS}
 # Every name the notation accepts for a layer (aliases included) → its signature.
 SYNTAX: dict[str, Sig] = {name: sig for k in KINDS for sig in k.syntax for name in sig.names}
 
-# A layer spec: an instance of one of the classes above.
-Layer = Any
+# A layer spec: an instance of one of the classes above (only annotations use the name).
+if TYPE_CHECKING:
+    Layer = Any
+else:
+    Layer = object
 
 
 def kind_of(layer: Layer) -> KindDef:

@@ -17,17 +17,18 @@ Nothing here parses text or prints; the rules are small functions of shapes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from ..errors import CnnCostError, Span, did_you_mean
 from ..model import Padding, Shape
-from ..record import record
+from ..record import named_tuple, record
 
 # A distance on the input between adjacent output units: an int, or a Fraction
 # after upsampling (up(2) halves it).
 # (fractions is imported only where one is made: up, ps, nT — not on every run)
 Jump = "int | Fraction"
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
+    from typing import Any, NoReturn
     from fractions import Fraction
 
 
@@ -42,7 +43,8 @@ class Cost:
 FREE = Cost()  # explicitly free: a copy, a view or a permutation
 
 
-class Geometry(NamedTuple):
+@named_tuple
+class Geometry:
     """What a shape rule learns about one layer (a NamedTuple: made once per layer,
     on the hot path)."""
 

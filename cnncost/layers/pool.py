@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from typing import Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Callable
 
 from ..errors import CnnCostError
 from ..model import Padding, Shape
