@@ -83,3 +83,34 @@ def test_the_script_and_python_m_agree(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cnncost", "analyze", "maxp(3,3,3)", "-f", "json"],
                          capture_output=True, text=True, encoding="utf-8")
     assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("args", [["analyze", "resnet50", "--format", "json"],
+                                  ["analyze", "resnet50"],
+                                  ["analyze", "resnet50", "--stages", "--format", "csv"]])
+def test_the_script_ends_with_everything_written(args, tmp_path):
+    """The script ends the process without tearing the interpreter down (entry._exit),
+    after flushing: a pipe gets the whole output, a closed pipe changes no exit
+    status, and the error path keeps its own."""
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "cnncost", *args], capture_output=True,
+                          env=env)
+    code, out, err = run(*args)
+    assert done.returncode == code == 0 and done.stdout.decode() == out and done.stderr == b""
+    proc = subprocess.Popen([sys.executable, "-m", "cnncost", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    proc.stdout.close()  # `| head -0`: the reader is gone before anything is written
+    _, err_bytes = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err_bytes and b"Broken" not in err_bytes
+
+
+def test_a_large_document_is_flushed_whole(tmp_path):
+    """10k layers of JSON (megabytes, written piece by piece) arrive whole through a pipe."""
+    import json
+    spec = tmp_path / "chain.cnn"
+    spec.write_text("Input(8,8,4) -> " + " -> ".join(["4F(1,1)", "relu"] * 5000), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "cnncost", "analyze", str(spec), "-f", "json"],
+                          capture_output=True)
+    assert done.returncode == 0 and done.stderr == b""
+    assert len(json.loads(done.stdout)["layers"]) == 10_000
