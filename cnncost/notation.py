@@ -35,14 +35,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple, NoReturn
 
 from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .layers import BRANCHES, SYNTAX, Identity, Layer
 from .layers.base import TORCH_SPELLINGS, Args, Value
 from .model import INPUT, Graph, Level, Node, Padding, Shape
-from .record import field, record
+from .record import field, named_tuple, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 MAX_LAYERS = 250_000  # refuse specs that expand to more layers than this
 MAX_NESTING = 64  # brackets nested deeper than this are refused
@@ -85,8 +88,24 @@ TOKENS: dict[str, re.Pattern[str]] = {
 
 _WS = TOKENS["WS"]
 
+# Fast paths for what generated specs are made of: a leaf written the common way
+# and the arrow after it, each read by one regex instead of a dozen check() calls.
+# Each builds exactly what the general path builds from the same text (through
+# the same _leaf/_call), and only where that text leaves the general path no
+# choice: the leaf must be followed by a link, a closing bracket, a '|' or the
+# end (so no ×k, /s, comment or anything else can follow), and the arrow by the
+# start of an item. Anything else, including every error, takes the general path.
+# (FAST = False turns them off: the tests compare both paths on many specs.)
+FAST = True
+_AFTER_LEAF = r"(?=[ \t]*(?:→|⟶|->|=>|\+|\]|\||\Z))"
+_FAST_CONV = re.compile(r"(\d{1,9})[fF]\((\d{1,9}),(\d{1,9})\)" + _AFTER_LEAF)
+_FAST_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*" + _AFTER_LEAF)
+_FAST_LINK = re.compile(r"[ \t]*(?:→|⟶|->|=>|\+)[ \t]*(?=[0-9A-Za-z(\[])")
+_GLUED = re.compile(r"(.+?)[xX](\d+)")  # relux3: a layer, then ×3 (Parser.layer)
 
-class Token(NamedTuple):  # one per token read: a tuple is the cheapest to make
+
+@named_tuple
+class Token:  # one per token read: a tuple is the cheapest to make
     kind: str
     text: str
     start: int
@@ -349,7 +368,15 @@ class Parser:
     def chain(self) -> Chain:
         t = self.t
         items = [self.item()]
-        while t.check("ARROW") or t.check("PLUS"):
+        link = _FAST_LINK.match if FAST else None
+        text = t.text
+        while True:
+            if link is not None and t.next is None and (m := link(text, t.pos)):
+                t.pos = m.end()  # an arrow, then an item's first character
+                items.append(self.item())
+                continue
+            if not (t.check("ARROW") or t.check("PLUS")):
+                break
             t.read()
             if t.check("END", peek=True) or t.check("RBRACKET", peek=True) or t.check("PIPE", peek=True):
                 t.fail("expected a layer after the arrow", hint=TRAILING_ARROW)
@@ -361,6 +388,10 @@ class Parser:
         t = self.t
         t._skip_ws()
         start = t.pos
+        if FAST:
+            leaf = self._fast_leaf(start)
+            if leaf is not None:
+                return leaf
         prefix = None
         if t.check("SHAPE_LIKE"):
             t.fail("an input shape (HxWxC) may only come first", start, t.next.end if t.next else None,
@@ -502,6 +533,37 @@ class Parser:
             t.fail("expected a layer")
         t.fail("expected a layer", hint="write 64F(3,3), (3,64)/2, 3/3, max-p, 4096fc, …")
         raise AssertionError  # unreachable
+
+    def _fast_leaf(self, start: int) -> Leaf | None:
+        """`16F(1,1)` or a bare layer name such as `relu`, followed by what ends an
+        item, as the general path reads it; None for anything else."""
+        t = self.t
+        text = t.text
+        first = text[start:start + 1]
+        if first.isdigit():
+            m = _FAST_CONV.match(text, start)
+            if m is None:
+                return None
+            (n0, n1), (a0, a1), (b0, b1) = m.span(1), m.span(2), m.span(3)
+            src = t.source
+            raw: list[tuple[str | None, Value]] = [
+                (None, Value(int(m.group(2)), Span(src, a0, a1))),
+                (None, Value(int(m.group(3)), Span(src, b0, b1)))]
+            t.pos = m.end()
+            return self._leaf(start, "conv", {"n": (int(m.group(1)), Token("INT", m.group(1), n0, n1))},
+                              raw)
+        if not first.isalpha():
+            return None
+        m = _FAST_NAME.match(text, start)
+        if m is None:
+            return None
+        word = m.group()
+        low = word.lower()
+        if low not in LAYERS or low in ("f", "t", "fc", "input") or low in self.blocks \
+                or low in BRANCH_WORDS or _GLUED.fullmatch(word):
+            return None
+        t.pos = m.end()
+        return self._call(start, low, Token("NAME", word, start, m.end()))
 
     def _known(self, word: str) -> bool:
         return word in LAYERS or word in self.blocks or bool(re.fullmatch(r"fc\d+", word))
