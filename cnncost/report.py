@@ -551,8 +551,23 @@ class _Cells:
                              natural=pick(self.natural), least=pick(self.least))
 
 
-def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
+# The characters beyond ASCII that the tables print, each one cell wide (rich's
+# cell_len says so: a test checks): text made of these and printable ASCII is
+# measured by len, without importing rich — a piped table then needs no rich at all.
+NARROW = "·×─█▉▊▋▌▍▎▏→–—…"
+_NOT_NARROW = re.compile(f"[^\x20-\x7e{NARROW}]")
+_NOT_NARROW_LINES = re.compile(f"[^\x20-\x7e\n{NARROW}]")  # the same, in lines joined by \n
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells the text takes (rich's cell_len), without rich where it is plain."""
+    if _NOT_NARROW.search(text) is None:
+        return len(text)
     from rich.cells import cell_len
+    return cell_len(text)
+
+
+def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
     cols = _shown(t)
     header = [c.label or "" for _, c in cols]
     rows = [[_terminal_cell(r[i], c, bars, plain) for i, c in cols] for r in t.rows]
@@ -563,8 +578,8 @@ def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
         column = [header[k], *(row[k] for row in rows), *((footer[k],) if footer else ())]
         joined = "\n".join(column)
         lines = joined.split("\n")
-        natural.append(max(c.min_width or 0, *(map(len, lines) if joined.isascii()
-                                               else map(cell_len, lines))))
+        plain_text = _NOT_NARROW_LINES.search(joined) is None
+        natural.append(max(c.min_width or 0, *map(len if plain_text else cell_len, lines)))
         if c.wrap or (c.fold and c.kind not in _NUMBERS):  # prose: it may wrap at its spaces
             least.append(max(c.min_width or 0, *(cell_len(w) for text in lines for w in text.split())
                              or (0,)))
@@ -629,9 +644,6 @@ def _simple(text: str) -> bool:
     control), no :emoji: code rich would replace."""
     if ":" in text and _EMOJI_CODE.search(text):
         return False
-    if text.isascii():
-        return text.isprintable()
-    from rich.cells import cell_len
     return text.isprintable() and cell_len(text) == len(text)
 
 

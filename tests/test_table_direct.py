@@ -5,6 +5,7 @@ commands' tables, at several widths; where it declines, rich prints it."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from rich.console import Console
@@ -71,3 +72,30 @@ def test_the_direct_path_is_taken():
     tables = render_analysis(analyze(one_network(load_text(text)).graph()), Format.TABLE)
     assert tables.plain_text(100) is not None
     assert cli._piped_table(tables) is not None or not hasattr(cli.sys.stdout, "isatty")
+
+
+def test_cell_len_is_richs_without_rich():
+    """report.cell_len measures the tables' own characters (report.NARROW) by len, and
+    agrees with rich's cell_len on them and on anything else (wide, combining, emoji)."""
+    from rich.cells import cell_len as rich_cell_len
+
+    from cnncost.report import NARROW, cell_len
+    assert all(rich_cell_len(ch) == 1 and ch.isprintable() for ch in NARROW)
+    for text in ["56×56×64", "█████▏ 12.3%", "3 · 2 → 1 – …", "—", "", "plain ascii ~",
+                 "寬字", "e\u0301", "😀 x", "tab\there", "ｆｕｌｌ"]:
+        assert cell_len(text) == rich_cell_len(text), text
+
+
+def test_a_piped_table_needs_neither_rich_nor_click():
+    """`cnncost analyze resnet50 > file` imports neither (a real process: sys.modules)."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.argv = ['cnncost', 'analyze', 'resnet50']\n"
+            "import cnncost.entry as e\n"
+            "e._exit = lambda code: None\n"
+            "e.main()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'click', 'typing')),"
+            " file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0 and done.stderr.strip() == "[]" and "resnet50" in done.stdout
