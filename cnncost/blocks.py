@@ -18,18 +18,20 @@ from __future__ import annotations
 import functools
 import math
 import operator
-import re
 import warnings
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
     from typing import Callable
 
+from . import lazyre
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .record import record
 
-SIGNATURE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*"
-                       r"(?:\(\s*(.*?)\s*\))?\s*")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+SIGNATURE = lazyre.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*"
+                            r"(?:\(\s*(.*?)\s*\))?\s*")
+PLACEHOLDER = lazyre.compile(r"\{([^{}]*)\}")
+_CIN = lazyre.compile(r"\bcin\b")
+_PARAM = lazyre.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(-?\d+(?:\.\d+)?))?")  # name[=number]
 
 
 def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
@@ -195,7 +197,7 @@ class Block:
         declaring it: then it is expanded once shape inference knows them."""
         if any(p == "cin" for p, _ in self.params):
             return False
-        return any(re.search(r"\bcin\b", m.group(1)) for m in PLACEHOLDER.finditer(self.body))
+        return any(_CIN.search(m.group(1)) for m in PLACEHOLDER.finditer(self.body))
 
     @property
     def signature(self) -> str:
@@ -264,7 +266,7 @@ def parse_signature(key: str, body: str, source: Source, span: Span) -> Block:
                            hint="write name(param, param=default), e.g. bottleneck(w, s=1)")
     params: list[tuple[str, float | int | None]] = []
     for part in filter(None, (p.strip() for p in (m.group(2) or "").split(","))):
-        pm = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(-?\d+(?:\.\d+)?))?", part)
+        pm = _PARAM.fullmatch(part)
         if not pm:
             raise CnnCostError(f"block parameter '{part}' must be a name or name=number", span,
                                hint="write name(param, param=default), e.g. bottleneck(w, s=1)")

@@ -33,9 +33,9 @@ language reference is written from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from . import lazyre
 from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .layers import BRANCHES, SYNTAX, Identity, Layer
@@ -54,8 +54,8 @@ MAX_SPEC_CHARS = 4_000_000  # refuse spec texts longer than this
 # ---------------------------------------------------------------------------
 # Tokenizer (after packaging's: a table of regexes, check / expect / read).
 
-TOKENS: dict[str, re.Pattern[str]] = {
-    name: re.compile(pattern)
+TOKENS: dict[str, lazyre.Pattern] = {  # compiled when first used (cnncost.lazyre)
+    name: lazyre.compile(pattern)
     for name, pattern in {
         "WS": r"(?:\s+|#[^\n]*)+",
         "ARROW": r"→|⟶|->|=>",
@@ -98,10 +98,13 @@ _WS = TOKENS["WS"]
 # (FAST = False turns them off: the tests compare both paths on many specs.)
 FAST = True
 _AFTER_LEAF = r"(?=[ \t]*(?:→|⟶|->|=>|\+|\]|\||\Z))"
-_FAST_CONV = re.compile(r"(\d{1,9})[fF]\((\d{1,9}),(\d{1,9})\)" + _AFTER_LEAF)
-_FAST_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*" + _AFTER_LEAF)
-_FAST_LINK = re.compile(r"[ \t]*(?:→|⟶|->|=>|\+)[ \t]*(?=[0-9A-Za-z(\[])")
-_GLUED = re.compile(r"(.+?)[xX](\d+)")  # relux3: a layer, then ×3 (Parser.layer)
+_FAST_CONV = lazyre.compile(r"(\d{1,9})[fF]\((\d{1,9}),(\d{1,9})\)" + _AFTER_LEAF)
+_FAST_NAME = lazyre.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*" + _AFTER_LEAF)
+_FAST_LINK = lazyre.compile(r"[ \t]*(?:→|⟶|->|=>|\+)[ \t]*(?=[0-9A-Za-z(\[])")
+_GLUED = lazyre.compile(r"(.+?)[xX](\d+)")  # relux3: a layer, then ×3 (Parser.layer)
+_FC_TIMES = lazyre.compile(r"(?i)fc[xX]\d+")  # 4096fcx2: fc, then ×2
+_FC_N = lazyre.compile(r"fc\d+")  # fc4096 read as one NAME
+_SHAPE_TEXT = lazyre.compile(r"\s*(\d+)\s*[x×X,]\s*(\d+)\s*[x×X,]\s*(\d+)\s*")  # parse_shape
 
 
 @named_tuple
@@ -487,7 +490,7 @@ class Parser:
                 return self._leaf(start, "max-p", {"kh": (n, first), "s": s})
             if t.check("NAME"):
                 word = t.read()
-                if re.fullmatch(r"fc[xX]\d+", word.text, re.IGNORECASE):  # 4096fcx2: fc, then ×2
+                if _FC_TIMES.fullmatch(word.text):  # 4096fcx2: fc, then ×2
                     word = Token("NAME", word.text[:2], word.start, word.start + 2)
                     t.pos = word.end
                 low = word.text.lower()
@@ -505,7 +508,7 @@ class Parser:
                    hint="write 64F(3,3), (3,64), 128*3*3*256, 3/3 or 4096fc")
         if t.check("NAME"):
             word = t.read()
-            glued = re.fullmatch(r"(.+?)[xX](\d+)", word.text)
+            glued = _GLUED.fullmatch(word.text)
             if glued and self._known(glued.group(1).lower()):  # relux3: relu, then ×3
                 end = word.start + len(glued.group(1))
                 word = Token("NAME", glued.group(1), word.start, end)
@@ -514,7 +517,7 @@ class Parser:
             if low == "fc" and t.check("INT"):
                 n = t.read()
                 return self._leaf(start, "fc", {"n": (int(n.text), n)})
-            if re.fullmatch(r"fc\d+", low):  # fc4096 read as one NAME
+            if _FC_N.fullmatch(low):  # fc4096 read as one NAME
                 n = Token("INT", word.text[2:], word.start + 2, word.end)
                 return self._leaf(start, "fc", {"n": (int(n.text), n)})
             if low == "input":
@@ -566,7 +569,7 @@ class Parser:
         return self._call(start, low, Token("NAME", word, start, m.end()))
 
     def _known(self, word: str) -> bool:
-        return word in LAYERS or word in self.blocks or bool(re.fullmatch(r"fc\d+", word))
+        return word in LAYERS or word in self.blocks or bool(_FC_N.fullmatch(word))
 
     def _block(self, start: int, block: Block) -> Chain | Deferred:
         """NAME [args] for a user-defined block: its body, expanded and parsed —
@@ -1006,7 +1009,7 @@ def parse_spec(text: str, input: Shape | None = None, padding: Padding | str = P
 def parse_shape(text: str, what: str = "") -> Shape:
     """'224x224x3' (or 224,224,3) → Shape; a CnnCostError otherwise.
     `what` names where the text came from (e.g. "--input") in messages."""
-    m = re.fullmatch(r"\s*(\d+)\s*[x×X,]\s*(\d+)\s*[x×X,]\s*(\d+)\s*", text)
+    m = _SHAPE_TEXT.fullmatch(text)
     src = Source(text)
     if not m:
         shown = f"{what} '{text}'" if what else f"'{text}'"

@@ -22,7 +22,6 @@ and markdown, an empty CSV cell); any other value is shown as its column's
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter
@@ -37,6 +36,7 @@ try:  # the C string encoder behind json.dumps(ensure_ascii=False)
 except ImportError:  # pragma: no cover - an interpreter without _json
     from json.encoder import py_encode_basestring as _json_str
 
+from . import lazyre
 from .costs import LayerCost, NetworkCost, StageCost, Totals
 from .layers import BY_CLASS
 from .memory import intensity
@@ -145,7 +145,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_NUMBER = lazyre.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 def safe_cell(text: str) -> str:
@@ -555,8 +555,8 @@ class _Cells:
 # cell_len says so: a test checks): text made of these and printable ASCII is
 # measured by len, without importing rich — a piped table then needs no rich at all.
 NARROW = "·×─█▉▊▋▌▍▎▏→–—…"
-_NOT_NARROW = re.compile(f"[^\x20-\x7e{NARROW}]")
-_NOT_NARROW_LINES = re.compile(f"[^\x20-\x7e\n{NARROW}]")  # the same, in lines joined by \n
+_NOT_NARROW = lazyre.compile(f"[^\x20-\x7e{NARROW}]")
+_NOT_NARROW_LINES = lazyre.compile(f"[^\x20-\x7e\n{NARROW}]")  # the same, in lines joined by \n
 
 
 def cell_len(text: str) -> int:
@@ -635,8 +635,8 @@ class TerminalTable:
         yield from _stacked(t, cells, plain)
 
 
-_WORD = re.compile(r"\s*\S+\s*")
-_EMOJI_CODE = re.compile(r":\S+?:")  # rich would replace a known :name: by its emoji
+_WORD = lazyre.compile(r"\s*\S+\s*")
+_EMOJI_CODE = lazyre.compile(r":\S+?:")  # rich would replace a known :name: by its emoji
 
 
 def _simple(text: str) -> bool:

@@ -7,11 +7,10 @@ user spec files); it returns values and raises CnnCostError, never exits.
 from __future__ import annotations
 
 import os
-import re
 
 from .errors import CnnCostError, did_you_mean
 from .model import Document, NetworkSpec, Padding, Shape
-from . import zoo
+from . import lazyre, zoo
 
 # The parsers (notation, yaml_spec) are imported where text is read: a zoo
 # network comes precompiled (cnncost.cache) and needs neither.
@@ -74,9 +73,10 @@ def load(ref: str, overrides: dict[str, float | int] | None = None,
 
 
 # One word with no arrows, brackets or spaces: a zoo name or a one-layer spec (`relu`).
-BARE_WORD = re.compile(r"[\w.\-]+")
+BARE_WORD = lazyre.compile(r"[\w.\-]+")
 # What may follow the last `:` of SPEC:VARIANT: a variant's name (A, j-prime, A.2).
-VARIANT_WORD = re.compile(r"\w[\w.\-]*")
+VARIANT_WORD = lazyre.compile(r"\w[\w.\-]*")
+VARIANTS_FILE = lazyre.compile(r"(?m)^variants:")  # a zoo file with variants
 
 
 def split_variant(ref: str) -> tuple[str, str | None]:
@@ -138,7 +138,7 @@ def zoo_entry_names() -> list[str]:
         out.append(name)
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        if re.search(r"^variants:", text, re.M):
+        if VARIANTS_FILE.search(text):
             doc = load_file(path, display=f"<zoo:{name}>")
             out.extend(zoo.entry_name(name, key) for key in doc.networks)
     return out
@@ -159,7 +159,7 @@ def looks_like_yaml(text: str) -> bool:
     return False
 
 
-YAML_START = re.compile(r"(?:---|[A-Za-z_][\w.\-]*\s*:(?:\s|$))")
+YAML_START = lazyre.compile(r"(?:---|[A-Za-z_][\w.\-]*\s*:(?:\s|$))")
 
 
 def load_text(text: str, display: str = "<text>", name: str = "",
@@ -276,7 +276,7 @@ def one_network(doc: Document, variant: str | None = None) -> NetworkSpec:
                 return net
         by_lower = {k.lower(): k for k in doc.networks}
         close = did_you_mean(variant, by_lower)  # matched case-insensitively, shown as written
-        m = re.fullmatch(r" \(did you mean '(.*)'\?\)", close)
+        m = lazyre.compile(r" \(did you mean '(.*)'\?\)").fullmatch(close)
         close = f" (did you mean '{by_lower[m.group(1)]}'?)" if m else ""
         raise CnnCostError(f"no variant '{variant}' in {doc.name or 'this file'}" + close,
                            hint="variants: " + ", ".join(doc.networks))

@@ -169,3 +169,18 @@ def test_named_tuple_is_a_namedtuple_with_the_class_body():
     from cnncost.model import Shape
     g = Geometry(Shape(1, 1, 1))
     assert pickle.loads(pickle.dumps(g)) == g and g.run == 0 and g.kernel == (1, 1)
+
+
+def test_a_lazy_pattern_is_the_compiled_pattern():
+    """lazyre.Pattern compiles on first use and answers as re.compile's pattern does."""
+    import re
+
+    from cnncost import lazyre
+    p = lazyre.compile(r"(?i)(\d+)fc")
+    assert "match" not in vars(p)  # nothing compiled yet
+    assert p.fullmatch("4096FC").group(1) == "4096" and p.match("x") is None
+    assert "fullmatch" in vars(p) and p.pattern == re.compile(r"(?i)(\d+)fc").pattern
+    assert [m.group() for m in p.finditer("1fc 2Fc")] == ["1fc", "2Fc"]
+    assert copy.copy(p).fullmatch("7fc")
+    with pytest.raises(AttributeError):
+        p.no_such_method
