@@ -338,9 +338,9 @@ def json_chunks(data: Any) -> Iterator[str]:
         part = [sep, _json_str(key), ": "]
         if isinstance(value, (list, tuple, LayerDicts)) and len(value) > PIECE:
             item_sep = "[\n    "
-            for i, item in enumerate(value, 1):
+            for i, text in enumerate(_item_texts(value, "\n    "), 1):
                 part.append(item_sep)
-                _json_value(item, "\n    ", part)
+                part.append(text)
                 item_sep = ",\n    "
                 if i % PIECE == 0:
                     yield "".join(part)
@@ -351,6 +351,17 @@ def json_chunks(data: Any) -> Iterator[str]:
         yield "".join(part)
         sep = ",\n  "
     yield "\n}\n"
+
+
+def _item_texts(items: Any, newline: str) -> Iterator[str]:
+    """Each item of a list (or of the layers) as _json_value writes it at this indent."""
+    if isinstance(items, LayerDicts):
+        yield from items.json_texts(newline)
+        return
+    for item in items:
+        part: list[str] = []
+        _json_value(item, newline, part)
+        yield "".join(part)
 
 
 def _json_value(o: Any, newline: str, out: list[str]) -> None:
@@ -390,6 +401,12 @@ def _json_value(o: Any, newline: str, out: list[str]) -> None:
                     _json_value(value, inner, part)
                     values.append("".join(part))
             out.append(template % tuple(values))
+        elif isinstance(o, LayerDicts):
+            sep = "[" + inner
+            for text in o.json_texts(inner):
+                out.append(sep + text)
+                sep = "," + inner
+            out.append(newline + "]")
         else:
             sep = "[" + inner
             for value in o:  # one string per item: 100k layers are 100k strings, not 10M
@@ -865,16 +882,37 @@ def stage_dict(s: StageCost) -> dict[str, Any]:
     return {"name": s.name, "output": shape_list(s.output), **totals_dict(s.totals)}
 
 
+# A layer's keys in the JSON, in order (then roofline_s and bound with a device,
+# count with --count, path with --depth), and their values: one definition for
+# the dict (layer_dict) and for the text written without one (LayerDicts.json_texts).
+LAYER_KEYS = ("index", "name", "kind", "notation", "stage", "inputs", "output", *_KEYS,
+              "intensity", "rf", "jump")
+
+
+def layer_values(r: LayerCost, batch: int = 1) -> tuple[Any, ...]:
+    """A row's values for LAYER_KEYS, in their order."""
+    layer, out, rf, jump = r.layer, r.output, r.rf, r.jump
+    return (r.index, r.name, r.kind, BY_CLASS[type(layer)].notation(layer), r.stage,
+            list(r.inputs), [out.h, out.w, out.c], *_metric_values(r),
+            intensity(r.macs, batch, r.bytes_moved),
+            rf if type(rf) is int else exact(rf), jump if type(jump) is int else exact(jump))
+
+
+def _json_scalar(value: Any) -> str:
+    """An int, str, float or None as _json_value writes it (rf and jump: an int or 'p/q')."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is str:
+        return _json_str(value)
+    part: list[str] = []
+    _json_value(value, "", part)
+    return "".join(part)
+
+
 def layer_dict(r: LayerCost, batch: int = 1, device: Any = None, dtype: str = "fp32"
                ) -> dict[str, Any]:
-    layer, out, rf, jump = r.layer, r.output, r.rf, r.jump
-    d = {"index": r.index, "name": r.name, "kind": r.kind,
-         "notation": BY_CLASS[type(layer)].notation(layer), "stage": r.stage,
-         "inputs": list(r.inputs), "output": [out.h, out.w, out.c]}
-    d.update(zip(_KEYS, _metric_values(r)))
-    d["intensity"] = intensity(r.macs, batch, r.bytes_moved)
-    d["rf"] = rf if type(rf) is int else exact(rf)
-    d["jump"] = jump if type(jump) is int else exact(jump)
+    d = dict(zip(LAYER_KEYS, layer_values(r, batch)))
     if device is not None:
         d["roofline_s"], d["bound"] = _roofline(r, batch, device, dtype)
     return d
@@ -910,6 +948,29 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
 
     def __iter__(self) -> Any:
         return (self[i] for i in range(len(self)))
+
+    def json_texts(self, newline: str) -> Iterator[str]:
+        """Each layer's dict as _json_value writes it at this indent, from the row's
+        values without making the dict (a fifth of a 10k-layer document's time),
+        where the layers have only LAYER_KEYS; else from the dicts."""
+        if self.device is not None or self.count is not None or self.paths:
+            for d in self:
+                part: list[str] = []
+                _json_value(d, newline, part)
+                yield "".join(part)
+            return
+        template = _dict_template(LAYER_KEYS, newline)
+        inner = newline + "  "
+        metrics = len(_KEYS)
+        batch = self.net.batch
+        for row in self.net.rows:
+            v = layer_values(row, batch)
+            inputs, output = v[5], v[6]
+            yield template % (
+                int.__repr__(v[0]), _json_str(v[1]), _json_str(v[2]), _json_str(v[3]),
+                _json_str(v[4]),
+                _int_list(inputs, inner) if inputs else "[]", _int_list(output, inner),
+                *map(int.__repr__, v[7:7 + metrics]), *map(_json_scalar, v[7 + metrics:]))
 
     def __eq__(self, other: object) -> bool:
         return list(self) == other

@@ -190,3 +190,25 @@ def test_json_chunks_join_to_to_json(data, n):
     from cnncost.report import json_chunks
     for doc in (data, {"a": data, "layers": list(range(n)), "z": [data] * min(n, 3)}):
         assert "".join(json_chunks(doc)) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("spec", ["resnet50", "he2015-a", "googlenet", "fcn_resnet50",
+                                  "Input(8,8,4) -> " + " -> ".join(["4F(1,1)", "up(2)", "relu"] * 300)])
+@pytest.mark.parametrize("view", ["plain", "device", "count", "depth"])
+def test_layer_texts_are_what_json_dumps_writes_of_the_dicts(spec, view):
+    """The layers' JSON is written from each row's values without its dict
+    (LayerDicts.json_texts): the same text json.dumps writes of the dicts, short
+    and long documents (past PIECE layers), with each view's extra keys."""
+    from cnncost.costs import analyze
+    from cnncost.counting import count
+    from cnncost.memory import load_device
+    from cnncost.report import analysis_dict, json_chunks
+    from cnncost.resolve import load, one_network
+    net = analyze(one_network(load(spec)).graph())
+    kw = {"device": load_device("nvidia-a100-sxm4-80gb")} if view == "device" else \
+        {"count": count(net, "fvcore")} if view == "count" else \
+        {"depth": 2} if view == "depth" else {}
+    doc = analysis_dict(net, **kw)
+    expected = json.dumps(doc, indent=2, ensure_ascii=False, default=list) + "\n"
+    assert "".join(json_chunks(doc)) == expected
+    assert to_json(doc) == expected
