@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from .graph import NodeInfo, infer
+from .graph import NodeInfo, infer_unstaged
 from .layers import BY_CLASS, Cost, Layer
 from .layers.base import Jump
 from .metrics import METRICS
@@ -167,17 +167,20 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
     A layer of a training-only head (aux[ … ]) keeps its params and costs nothing
     at inference."""
     from .memory import memory
-    infos = infer(graph)
-    costs = [layer_cost(node.layer, info) for node, info in zip(graph.nodes, infos)]
+    infos, stages = infer_unstaged(graph)
+    costs = [BY_CLASS[type(node.layer)].cost(node.layer, info.inputs, info.output)  # layer_cost
+             for node, info in zip(graph.nodes, infos)]
     mems = memory(graph, infos, costs, batch, dtype)
     counters: dict[str, int] = {}
     rows = []
-    for i, (node, info, cost, mem) in enumerate(zip(graph.nodes, infos, costs, mems)):
+    append = rows.append
+    for i, (node, info, stage, cost, mem) in enumerate(zip(graph.nodes, infos, stages, costs, mems)):
+        layer = node.layer
         if node.train_only:
             cost = Cost(params=cost.params)
-        rows.append(LayerCost(
-            i + 1, _row_name(node.layer, counters), node.layer.kind, node.layer,
-            tuple(j + 1 for j in node.inputs), info.stage, info.output, cost.params, cost.macs,
+        append(LayerCost(
+            i + 1, _row_name(layer, counters), layer.kind, layer,
+            tuple([j + 1 for j in node.inputs]), stage, info.output, cost.params, cost.macs,
             cost.complexity, cost.ops, max(info.rf), max(info.jump), node.train_only, mem,
             node.path,
         ))

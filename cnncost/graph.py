@@ -48,7 +48,8 @@ class Inferrer:
 
     def add(self, node: Node) -> NodeInfo:
         inputs = node.inputs
-        ins = [self.info(j) for j in inputs]
+        infos = self.infos
+        ins = [self.input_info if j == INPUT else infos[j] for j in inputs]  # self.info(j)
         layer = node.layer
         kdef = BY_CLASS[type(layer)]
         first = inputs[0]
@@ -56,7 +57,7 @@ class Inferrer:
         ctx = self._ctx.get(run_before)
         if ctx is None:
             ctx = self._ctx[run_before] = Ctx(self.padding, run_before)
-        shapes = tuple(x.output for x in ins)
+        shapes = tuple([x.output for x in ins])
         try:
             geo = kdef.shape(layer, ctx, shapes)
         except ShapeError as e:
@@ -85,17 +86,24 @@ class Inferrer:
                 or type(j_w) is not int:  # a Fraction somewhere (after upsampling)
             rf, jump = (_whole(rf[0]), _whole(rf[1])), (_whole(jump[0]), _whole(jump[1]))
         info = NodeInfo(shapes, out, geo.pad, rf, jump, "")
-        self.infos.append(info)
+        infos.append(info)
         return info
 
 
 def infer(graph: Graph) -> list[NodeInfo]:
     """Shapes, padding, receptive field and stage of every node, in order."""
+    infos, stages = infer_unstaged(graph)
+    return [NodeInfo(x.inputs, x.output, x.pad, x.rf, x.jump, s) for x, s in zip(infos, stages)]
+
+
+def infer_unstaged(graph: Graph) -> tuple[list[NodeInfo], list[str]]:
+    """infer's infos with their stage left "", and the stage labels beside them
+    (costs.analyze reads both, without making every info twice)."""
     inf = Inferrer(require_input(graph), graph.padding)
+    add = inf.add
     for node in graph.nodes:
-        inf.add(node)
-    stages = assign_stages(graph, inf.infos)
-    return [NodeInfo(x.inputs, x.output, x.pad, x.rf, x.jump, s) for x, s in zip(inf.infos, stages)]
+        add(node)
+    return inf.infos, assign_stages(graph, inf.infos)
 
 
 def require_input(graph: Graph) -> Shape:
