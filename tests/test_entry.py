@@ -114,3 +114,25 @@ def test_a_large_document_is_flushed_whole(tmp_path):
                           capture_output=True)
     assert done.returncode == 0 and done.stderr == b""
     assert len(json.loads(done.stdout)["layers"]) == 10_000
+
+
+@pytest.mark.parametrize("args,absent", [
+    (["analyze", "resnet50", "--format", "json"],
+     ("click", "rich", "typing", "yaml", "pathlib", "pickle", "re", "hashlib", "numpy")),
+    (["analyze", "resnet50"], ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy")),
+])
+def test_the_quick_paths_import_only_what_they_use(args, absent):
+    """docs/performance.md, "What keeps it fast": a zoo network's JSON and piped table
+    import none of these (a real process, its sys.modules at the end)."""
+    load_zoo = subprocess.run([sys.executable, "-m", "cnncost", *args], capture_output=True)
+    assert load_zoo.returncode == 0  # the zoo cache is filled
+    code = (f"import sys; sys.argv = ['cnncost', *{args!r}]\n"
+            "import cnncost.entry as e\n"
+            "e._exit = lambda code: None\n"
+            "e.main()\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0 and done.stdout
+    modules = set(eval(done.stderr))  # noqa: S307 - our own child's printed list
+    assert modules.isdisjoint(absent), modules & set(absent)
