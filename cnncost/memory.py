@@ -69,14 +69,19 @@ def memory(graph: Graph, infos: list, costs: list, batch: int = 1,  # type: igno
     for k, node in enumerate(nodes):
         cost = costs[k]
         params = cost.params * size
+        ins = node.inputs
         train = 0
         if cost.macs:
-            input_grad = any(grads[j] for j in node.inputs)
+            input_grad = grads[ins[0]] if len(ins) == 1 else any([grads[j] for j in ins])
             kind = kinds[k]
             reads = kind.input_macs(node.layer, infos[k].inputs, infos[k].output) \
                 if kind.input_macs else cost.macs
             train = batch * (6 * cost.macs - (0 if input_grad else 2 * reads))
-        moved = 0 if node.train_only else params + sum(obytes[j] for j in node.inputs) + obytes[k]
+        if node.train_only:
+            moved = 0
+        else:
+            moved = params + (obytes[ins[0]] if len(ins) == 1 else sum([obytes[j] for j in ins])) \
+                + obytes[k]
         out.append((params, obytes[k], live[k], saved[k], train, moved))
     return out
 
@@ -118,7 +123,11 @@ def _needs_grad(graph: Graph, costs: list) -> list[bool]:  # type: ignore[type-a
     network input's: it does not."""
     out: list[bool] = []
     for node, cost in zip(graph.nodes, costs):
-        out.append(cost.params > 0 or any(out[j] for j in node.inputs if j != INPUT))
+        ins = node.inputs
+        if len(ins) == 1:
+            out.append(cost.params > 0 or (ins[0] != INPUT and out[ins[0]]))
+        else:
+            out.append(cost.params > 0 or any([out[j] for j in ins if j != INPUT]))
     out.append(False)
     return out
 
@@ -137,7 +146,8 @@ def _saved(graph: Graph, infos: list, kinds: list, costs: list, grads: list[bool
     kept: set[object] = set()
     out = []
     for k, node in enumerate(nodes):
-        ins = tuple(grads[j] for j in node.inputs)
+        inputs = node.inputs
+        ins = (grads[inputs[0]],) if len(inputs) == 1 else tuple([grads[j] for j in inputs])
         if costs[k].params == 0 and not any(ins):
             out.append(0)  # nothing needs this layer's backward
             continue
