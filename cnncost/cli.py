@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from .commands import float_list as _float_list, int_list as _int_list
 from .errors import CnnCostError, shorten
 from .piped import no_color, piped_table as _piped_table, whole_width as _whole_width
 
@@ -871,28 +872,6 @@ def zoo_entries() -> list[tuple[str, Any, Any]]:
     return out
 
 
-def _number_list(text: str, what: str, cast: Callable[[str], Any], example: str) -> tuple[Any, ...]:
-    """'1,2,3' → (1, 2, 3): positive finite numbers, or one clear error."""
-    import math
-    parts = [x.strip() for x in text.split(",") if x.strip()]
-    try:  # a part longer than 12 characters is too long to be a size or multiplier
-        values = tuple(cast(x) for x in parts) if all(len(x) <= 12 for x in parts) else ()
-    except ValueError:
-        values = ()
-    if not values or not all(math.isfinite(v) and v > 0 for v in values):
-        kind = "whole numbers" if cast is int else "numbers"
-        raise CnnCostError(f"{what}: '{shorten(text)}' is not a list of positive {kind}", hint=f"e.g. {example}")
-    return values
-
-
-def _int_list(text: str, what: str, example: str) -> tuple[int, ...]:
-    return _number_list(text, what, int, example)
-
-
-def _float_list(text: str, what: str, example: str) -> tuple[float, ...]:
-    return _number_list(text, what, float, example)
-
-
 def _positive(value: float | None, what: str, example: str) -> None:
     """A multiplier or size that must be a positive finite number."""
     import math
@@ -927,26 +906,13 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
       cnncost replace he2015-a --stage 3 --tolerance 8%
       cnncost replace he2015-a --stage 3 --sizes 2,3 --emit-variants stage3.yaml
     """
-    import re
-    from .comparison import parse_percent
-    from .costs import analyze
+    from .commands import replace
     from .report import Format, plural, render_replace
-    from .resolve import one_network
-    from .search import replace, variants_yaml
-    m = re.fullmatch(r"\s*(\d{1,9})\s*(?:\.\.|-)\s*(\d{1,9})\s*", depth_range)
-    if not m:
-        raise CnnCostError(f"--depth: '{shorten(depth_range)}' is not a range", hint="e.g. 1..16")
-    if top < 0:
-        raise CnnCostError(f"--top {top}: give how many candidates to show (0 shows all)",
-                           hint="e.g. --top 10")
+    from .search import variants_yaml
     shape, pad = _overrides(input_shape, padding)
-    net_spec = one_network(load_spec(spec, shape))
-    net = analyze(net_spec.graph(shape, pad), batch, dtype)
-    tol = parse_percent(tolerance, "--tolerance") / 100
-    widths_ = _int_list(widths, "--widths", "64,128,256") if widths is not None else None
-    info, cands, evaluated = replace(net, stage, tol, _int_list(sizes, "--sizes", "1,2,3,5,7"),
-                                     (int(m.group(1)), int(m.group(2))), widths_)
-    shown = cands[:top] if top > 0 else cands
+    net_spec, net, info, shown, found, evaluated, tol = replace(
+        lambda: load_spec(spec, shape), stage, tolerance, sizes, depth_range, widths, top, shape, pad,
+        batch, dtype)
     if emit_variants == STDIN:  # the variants are the output, to pipe on: `| cnncost compare -`
         emit(variants_yaml(net_spec, net, info, shown))
         click.echo(f"note: {plural(len(shown), 'candidate')} written to standard output as "
@@ -954,7 +920,7 @@ def replace_command(spec: str, stage: str, tolerance: str, sizes: str, depth_ran
         return
     if emit_variants is not None:
         write_file(emit_variants, variants_yaml(net_spec, net, info, shown), "the variants")
-    emit(render_replace(net, info, shown, len(cands), evaluated, tol, Format(fmt)))
+    emit(render_replace(net, info, shown, found, evaluated, tol, Format(fmt)))
 
 
 @main.command()

@@ -5,9 +5,12 @@ Pure functions: NetworkCost in, plain frozen values out; report.py renders them.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
+
 import enum
 import re
-from typing import Any
 from operator import attrgetter
 
 from .costs import LayerCost, NetworkCost, Totals

@@ -1,12 +1,13 @@
-"""The `cnncost` script's entry point: the commonest question asked without click.
+"""The `cnncost` script's entry point: the commonest questions asked without click.
 
 `cnncost analyze SPEC --format json` (or csv, markdown) — what a CI job runs on
 every commit — and `cnncost analyze SPEC` written to a pipe or a file are
 answered here by the very calls the click command makes (resolve.load,
 costs.analyze, report.render_analysis with the command's defaults, and
 piped.piped_table, as cli.emit writes a table), so the text is the same to the
-byte, without importing click and building the command tree, which is a third
-of such a run. Anything else — another command or option, a table for a
+byte; so is `cnncost replace SPEC --stage S` with its search options (the
+command's own body, commands.replace). Neither imports click nor builds the
+command tree, which is a third of such a run. Anything else — another command or option, a table for a
 terminal, an error, a note for stderr, a write that fails — goes to cli.main,
 which does the whole run itself, with its messages and exit codes.
 """
@@ -20,41 +21,77 @@ if TYPE_CHECKING:
     from typing import Any
 
 FORMATS = ("json", "csv", "markdown", "table")
+# The options each quick command reads (the command's own names): `--name VALUE`,
+# `--name=VALUE`, or the short form with its value after it.
+ANALYZE = {"--format": "fmt", "-f": "fmt"}
+REPLACE = {"--stage": "stage", "--tolerance": "tolerance", "--sizes": "sizes",
+           "--depth": "depth_range", "--widths": "widths", "--top": "top", **ANALYZE}
 
 
 def quick(args: list[str]) -> Any:
     """The output of `cnncost ARGS` (a str, or report.Chunks for JSON) when it is a
-    plain `analyze SPEC [--format F]` whose spec is read and costed without an error
-    or a note for stderr, and for the table when it is written directly (piped);
-    None for everything else."""
-    if len(args) < 2 or args[0] != "analyze" or args[1].startswith("-"):
+    plain `analyze SPEC [--format F]` or `replace SPEC --stage S [its search options]
+    [--format F]` whose spec is read and costed without an error or a note for
+    stderr, and for the table when it is written directly (piped); None for
+    everything else."""
+    if len(args) < 2 or args[1].startswith("-") or args[0] not in ("analyze", "replace"):
         return None
-    rest = args[2:]
-    if not rest:
-        fmt = "table"  # to a pipe or a file (piped.piped_table); a terminal gets rich's
-    elif len(rest) == 1 and rest[0].startswith("--format="):
-        fmt = rest[0][len("--format="):]
-    elif len(rest) == 2 and rest[0] in ("--format", "-f"):
-        fmt = rest[1]
-    else:
+    opts = _options(args[2:], ANALYZE if args[0] == "analyze" else REPLACE)
+    if opts is None:
         return None
+    fmt = opts.pop("fmt", "table")  # a table goes to a pipe or a file (piped.piped_table)
     if fmt not in FORMATS:
         return None
     try:
-        from .costs import analyze
-        from .report import Format, render_analysis
-        from .resolve import load, one_network
-        net = one_network(load(args[1]), None)
-        cost = analyze(net.graph(None, None), 1, "fp32")
-        if cost.graph.uncosted:
-            return None  # cli prints the note
-        out = render_analysis(cost, Format(fmt))
+        from .report import Format
+        from .resolve import load
+        if args[0] == "analyze":
+            from .costs import analyze
+            from .report import render_analysis
+            from .resolve import one_network
+            net = one_network(load(args[1]), None)
+            cost = analyze(net.graph(None, None), 1, "fp32")
+            if cost.graph.uncosted:
+                return None  # cli prints the note
+            out = render_analysis(cost, Format(fmt))
+        else:
+            if "stage" not in opts or not opts.setdefault("top", "0").isdecimal():
+                return None  # click says --stage is missing, or reads --top's number
+            from .commands import replace
+            from .report import render_replace
+            opts["top"] = int(opts["top"])
+            _, cost, info, shown, found, evaluated, tol = replace(lambda: load(args[1]), **opts)
+            out = render_replace(cost, info, shown, found, evaluated, tol, Format(fmt))
         if fmt == "table":
             from .piped import piped_table
             return piped_table(out)
         return out
     except Exception:  # noqa: BLE001 - cli says what is wrong, with its message and status
         return None
+
+
+def _options(rest: list[str], names: dict[str, str]) -> dict[str, Any] | None:
+    """The options in `rest` by their parameter names, each of `names` given once
+    with a value that is no option; None for anything else (another option or a
+    flag, a repeat, a second argument, a value that looks like an option): click
+    reads those, with its messages."""
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(rest):
+        name, eq, value = rest[i].partition("=") if rest[i].startswith("--") else (rest[i], "", "")
+        key = names.get(name)
+        if key is None or key in out:
+            return None
+        if not eq:
+            if i + 1 == len(rest):
+                return None
+            i += 1
+            value = rest[i]
+        if value.startswith("-"):
+            return None
+        out[key] = value
+        i += 1
+    return out
 
 
 def main(prog_name: Any = None) -> None:

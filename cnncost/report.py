@@ -571,7 +571,7 @@ class _Cells:
 # The characters beyond ASCII that the tables print, each one cell wide (rich's
 # cell_len says so: a test checks): text made of these and printable ASCII is
 # measured by len, without importing rich — a piped table then needs no rich at all.
-NARROW = "·×─█▉▊▋▌▍▎▏→–—…"
+NARROW = "·×±─█▉▊▋▌▍▎▏→–—…"
 _NOT_NARROW = lazyre.compile(f"[^\x20-\x7e{NARROW}]")
 _NOT_NARROW_LINES = lazyre.compile(f"[^\x20-\x7e\n{NARROW}]")  # the same, in lines joined by \n
 

@@ -16,7 +16,10 @@ numpy is imported inside the functions that need it, so `analyze` starts fast.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 from .comparison import collapse
 from .costs import LayerCost, NetworkCost, analyze

@@ -1,6 +1,6 @@
-"""The script's click-free answer to `analyze SPEC --format F` (and to the table
-written to a pipe or a file) is the click command's, to the byte; everything
-else is left to click."""
+"""The script's click-free answer to `analyze SPEC --format F` and to `replace SPEC
+--stage S …` (and to their tables written to a pipe or a file) is the click
+command's, to the byte; everything else is left to click."""
 
 from __future__ import annotations
 
@@ -48,6 +48,23 @@ def test_quick_table_is_the_commands_on_a_pipe(spec, columns, no_color, monkeypa
         assert quick(["analyze", spec]) == out
 
 
+@pytest.mark.parametrize("options", [
+    ["--stage", "3"], ["--stage=3", "--tolerance", "8%"], ["--stage", "2", "--top", "5", "-f", "json"],
+    ["--stage", "3", "--sizes", "2,3", "--format=csv"], ["--depth", "2..4", "--stage", "1",
+                                                        "--widths", "64,96,128", "-f", "markdown"],
+    ["--stage", "3", "--tolerance=2", "--top=0", "--format", "table"],
+])
+@pytest.mark.parametrize("spec", ["he2015-a", "he2015-j", "vgg16"])
+def test_quick_replace_is_the_commands(spec, options, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, err = run("replace", spec, *options)
+    answer = quick(["replace", spec, *options])
+    if code != 0:  # a stage the network does not have: click's message and status
+        assert answer is None and err.startswith("error:")
+        return
+    assert err == "" and str(answer) == out
+
+
 def test_no_quick_table_for_a_terminal(monkeypatch):
     """A terminal gets rich's table (and its narrow-terminal layouts): left to click."""
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
@@ -64,6 +81,15 @@ def test_no_quick_table_for_a_terminal(monkeypatch):
     ["analyze", "no-such-net", "--format", "json"],
     ["compare", "he2015", "--format", "json"],
     ["analyze"], [],
+    ["replace", "he2015-a"],  # no --stage: click says so
+    ["replace", "he2015-a", "--stage", "9"],  # no such stage: click's message
+    ["replace", "he2015-a", "--stage", "3", "--emit-variants", "-"],
+    ["replace", "he2015-a", "--stage", "3", "--top", "x"],
+    ["replace", "he2015-a", "--stage", "3", "--top", "-1"],
+    ["replace", "he2015-a", "--stage", "3", "--stage", "2"],
+    ["replace", "he2015-a", "--stage", "3", "--batch", "2"],
+    ["replace", "he2015-a", "--stage", "3", "--depth", "1..x"],
+    ["replace", "he2015-a", "--stage"],
 ])
 def test_everything_else_goes_to_click(args):
     assert quick(args) is None
@@ -120,6 +146,8 @@ def test_a_large_document_is_flushed_whole(tmp_path):
     (["analyze", "resnet50", "--format", "json"],
      ("click", "rich", "typing", "yaml", "pathlib", "pickle", "re", "hashlib", "numpy")),
     (["analyze", "resnet50"], ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy")),
+    (["replace", "he2015-a", "--stage", "3"],
+     ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy")),
 ])
 def test_the_quick_paths_import_only_what_they_use(args, absent):
     """docs/performance.md, "What keeps it fast": a zoo network's JSON and piped table
