@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - an interpreter without _json
 from . import lazyre
 from .costs import LayerCost, NetworkCost, StageCost, Totals
 from .layers import BY_CLASS
-from .memory import intensity
+from .memory import FIELDS, intensity
 from .metrics import BASELINE, BUDGETS, BY_KEY, COLUMNS, METRICS
 from .model import Shape
 from .record import named_tuple
@@ -898,6 +898,25 @@ def layer_values(r: LayerCost, batch: int = 1) -> tuple[Any, ...]:
             rf if type(rf) is int else exact(rf), jump if type(jump) is int else exact(jump))
 
 
+# The metrics as json_texts reads them off a row: the costs, then memory.FIELDS
+# (LayerCost.mem) in their order; where METRICS says otherwise it reads layer_values.
+_ROW_METRICS = ("params", "macs", "flops", "complexity", "activations", "ops", *FIELDS)
+
+
+def _row_template(n_inputs: int, newline: str) -> str:
+    """A layer's dict as _json_value writes it at this indent, with a %s for each
+    value of LAYER_KEYS (one for each input and each dimension of the output): %s
+    writes an int as json does, a float (the intensity) as its repr, and the
+    strings come written as JSON already."""
+    inner = newline + "  "
+
+    def ints(n: int) -> str:
+        return "[" + inner + "  " + ("," + inner + "  ").join(["%s"] * n) + inner + "]" if n else "[]"
+    values = {"inputs": ints(n_inputs), "output": ints(3)}
+    return "{" + inner + ("," + inner).join(
+        _json_str(k).replace("%", "%%") + ": " + values.get(k, "%s") for k in LAYER_KEYS) + newline + "}"
+
+
 def _json_scalar(value: Any) -> str:
     """An int, str, float or None as _json_value writes it (rf and jump: an int or 'p/q')."""
     kind = type(value)
@@ -959,6 +978,30 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
                 _json_value(d, newline, part)
                 yield "".join(part)
             return
+        if _KEYS != _ROW_METRICS:  # the metrics changed order: each row's values, in order
+            yield from self._texts_from_values(newline)
+            return
+        templates: dict[int, str] = {}  # by the number of inputs
+        notations: dict[int, str] = {}  # a layer's notation, as JSON, by id (the rows hold them)
+        batch = self.net.batch
+        for r in self.net.rows:
+            inputs, layer, out, mem, macs = r.inputs, r.layer, r.output, r.mem, r.macs
+            template = templates.get(len(inputs))
+            if template is None:
+                template = templates[len(inputs)] = _row_template(len(inputs), newline)
+            notation = notations.get(id(layer))
+            if notation is None:
+                notation = notations[id(layer)] = _json_str(BY_CLASS[type(layer)].notation(layer))
+            rf, jump, ratio = r.rf, r.jump, intensity(macs, batch, r.bytes_moved)
+            yield template % (
+                r.index, _json_str(r.name), _json_str(r.kind), notation, _json_str(r.stage),
+                *inputs, out.h, out.w, out.c, r.params, macs, 2 * macs, r.complexity,
+                out.h * out.w * out.c, r.ops, *mem,
+                "null" if ratio is None else ratio,
+                rf if type(rf) is int else _json_scalar(exact(rf)),
+                jump if type(jump) is int else _json_scalar(exact(jump)))
+
+    def _texts_from_values(self, newline: str) -> Iterator[str]:
         template = _dict_template(LAYER_KEYS, newline)
         inner = newline + "  "
         metrics = len(_KEYS)

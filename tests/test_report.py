@@ -192,19 +192,23 @@ def test_json_chunks_join_to_to_json(data, n):
         assert "".join(json_chunks(doc)) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-@pytest.mark.parametrize("spec", ["resnet50", "he2015-a", "googlenet", "fcn_resnet50",
-                                  "Input(8,8,4) -> " + " -> ".join(["4F(1,1)", "up(2)", "relu"] * 300)])
-@pytest.mark.parametrize("view", ["plain", "device", "count", "depth"])
-def test_layer_texts_are_what_json_dumps_writes_of_the_dicts(spec, view):
+@pytest.mark.parametrize("spec", ["resnet50", "he2015-a", "googlenet", "fcn_resnet50", "inception_v3",
+                                  "Input(8,6,4) -> " + " -> ".join(["4F(1,1)", "up(2)", "relu"] * 300)])
+@pytest.mark.parametrize("view", ["plain", "device", "count", "depth", "batch", "values"])
+def test_layer_texts_are_what_json_dumps_writes_of_the_dicts(spec, view, monkeypatch):
     """The layers' JSON is written from each row's values without its dict
     (LayerDicts.json_texts): the same text json.dumps writes of the dicts, short
-    and long documents (past PIECE layers), with each view's extra keys."""
+    and long documents (past PIECE layers), with each view's extra keys, at
+    another batch and dtype, and from layer_values where the metrics' order is
+    not the one json_texts reads off a row."""
     from cnncost.costs import analyze
     from cnncost.counting import count
     from cnncost.memory import load_device
     from cnncost.report import analysis_dict, json_chunks
     from cnncost.resolve import load, one_network
-    net = analyze(one_network(load(spec)).graph())
+    if view == "values":
+        monkeypatch.setattr("cnncost.report._ROW_METRICS", ())
+    net = analyze(one_network(load(spec)).graph(), *((4, "fp16") if view == "batch" else ()))
     kw = {"device": load_device("nvidia-a100-sxm4-80gb")} if view == "device" else \
         {"count": count(net, "fvcore")} if view == "count" else \
         {"depth": 2} if view == "depth" else {}
