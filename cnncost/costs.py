@@ -34,6 +34,10 @@ from .metrics import METRICS
 from .model import Graph, Level, Shape
 from .record import record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def layer_cost(layer: Layer, info: NodeInfo) -> Cost:
     """The kind's rule: what the layer costs when it runs."""
@@ -160,6 +164,27 @@ def _row_name(layer: Layer, counters: dict[str, int]) -> str:
     return f"{prefix}{sep}{counters[prefix]}"
 
 
+def _costs(graph: Graph, infos: list[NodeInfo]) -> list[Cost]:
+    """layer_cost of every node. A kind's rule is pure: the same layer object on
+    inputs and an output of the same shapes costs the same (a repeat's layers, a
+    generated spec's), so each is asked once; keyed by the layer's id (hashing the
+    record is slower than most rules), which the graph keeps alive meanwhile."""
+    known: dict[tuple[Any, ...], Cost] = {}
+    out = []
+    for node, info in zip(graph.nodes, infos):
+        layer, inputs, o = node.layer, info.inputs, info.output
+        if len(inputs) == 1:
+            x = inputs[0]
+            key: tuple[Any, ...] = (id(layer), o.h, o.w, o.c, x.h, x.w, x.c)
+        else:
+            key = (id(layer), o.h, o.w, o.c, *[(x.h, x.w, x.c) for x in inputs])
+        cost = known.get(key)
+        if cost is None:
+            cost = known[key] = BY_CLASS[type(layer)].cost(layer, inputs, o)  # layer_cost
+        out.append(cost)
+    return out
+
+
 def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
     """Graph → per-layer costs. Pure: no I/O, exact integers. `batch` and `dtype`
     (fp32, fp16, bf16, int8) size the memory metrics (cnncost.memory).
@@ -168,8 +193,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
     at inference."""
     from .memory import memory
     infos, stages = infer_unstaged(graph)
-    costs = [BY_CLASS[type(node.layer)].cost(node.layer, info.inputs, info.output)  # layer_cost
-             for node, info in zip(graph.nodes, infos)]
+    costs = _costs(graph, infos)
     mems = memory(graph, infos, costs, batch, dtype)
     counters: dict[str, int] = {}
     rows = []

@@ -9,10 +9,14 @@ token the user typed.
 from __future__ import annotations
 
 from .errors import CnnCostError
-from .layers import BY_CLASS, Ctx, ShapeError
+from .layers import BY_CLASS, Ctx, Layer, ShapeError
 from .layers.base import Jump
 from .model import INPUT, Graph, Node, Padding, Shape
 from .record import record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record
@@ -42,6 +46,11 @@ class Inferrer:
         self.infos: list[NodeInfo] = []
         self.run: list[int] = []  # position in a run of even-kernel stride-1 convs (he2015)
         self._ctx: dict[int, Ctx] = {}  # one Ctx per he2015 run position
+        # A kind's shape rule is pure: the same layer object on inputs of the same
+        # shapes at the same run position gives the same Geometry (a repeat's layers,
+        # a generated spec's). Keyed by the layer's id (hashing the record is slower
+        # than most rules); each entry holds the layer, so its id is not reused.
+        self._geometry: dict[tuple[Any, ...], tuple[Any, Layer]] = {}
 
     def info(self, node_id: int) -> NodeInfo:
         return self.input_info if node_id == INPUT else self.infos[node_id]
@@ -58,10 +67,20 @@ class Inferrer:
         if ctx is None:
             ctx = self._ctx[run_before] = Ctx(self.padding, run_before)
         shapes = tuple([x.output for x in ins])
-        try:
-            geo = kdef.shape(layer, ctx, shapes)
-        except ShapeError as e:
-            raise CnnCostError(e.message, node.span, e.hint) from None
+        if len(shapes) == 1:
+            x = shapes[0]
+            key: tuple[Any, ...] = (id(layer), run_before, x.h, x.w, x.c)
+        else:
+            key = (id(layer), run_before, *[(x.h, x.w, x.c) for x in shapes])
+        known = self._geometry.get(key)
+        if known is not None:
+            geo = known[0]
+        else:
+            try:
+                geo = kdef.shape(layer, ctx, shapes)
+            except ShapeError as e:
+                raise CnnCostError(e.message, node.span, e.hint) from None
+            self._geometry[key] = (geo, layer)
         out = geo.out
         self.run.append(run_before if kdef.passthrough else geo.run)
         if out.h < 1 or out.w < 1 or out.c < 1:

@@ -681,3 +681,25 @@ def test_against_torch_modules(spec, padding, build, input_hwc):
     assert (last.h, last.w, last.c) == measured.output
     if measured.rows is not None:
         assert shapes(result) == measured.rows
+
+
+@pytest.mark.parametrize("repeat,written", [
+    # one conv object on 32, 16, 8, 4: each shape is its own geometry and cost
+    ("[64F(3,3,s=2) → relu]×4", " → ".join(["64F(3,3,s=2) → relu"] * 4)),
+    # he2015's run of even kernels: the same layer pads by its position in the run
+    ("(2,64)×5", " → ".join(["(2,64)"] * 5)),
+    # a branch block repeated: multi-input layers (add) on maps that shrink
+    ("[add[ 32F(3,3) | 32F(1,1) ] → max-p(2,2,2)]×3",
+     " → ".join(["add[ 32F(3,3) | 32F(1,1) ] → max-p(2,2,2)"] * 3)),
+])
+@pytest.mark.parametrize("padding", ["same", "he2015"])
+def test_a_repeated_layer_object_is_costed_on_each_of_its_inputs(repeat, written, padding):
+    """Shape inference and costing ask a kind's rule once for the same layer object
+    on inputs of the same shapes (graph.Inferrer, costs._costs): a repeat (one object
+    on every map it meets) gives the rows of the same layers written out (one object
+    each), every field."""
+    def rows(chain):
+        spec = f"Input(32,32,32) → {chain}"
+        return [(r.kind, r.output, r.params, r.macs, r.complexity, r.ops, r.rf, r.jump, r.mem)
+                for r in analyze(parse_spec(spec, padding=padding)).rows]
+    assert rows(repeat) == rows(written)
