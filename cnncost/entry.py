@@ -95,6 +95,12 @@ def _options(rest: list[str], names: dict[str, str]) -> dict[str, Any] | None:
 
 
 def main(prog_name: Any = None) -> None:
+    # The cycle collector would walk every object made so far, again and again as
+    # a long spec's rows are made (~15% of a 100k-layer run), and find only a few
+    # hundred objects a run in cycles, however long the spec: it is off while the
+    # quick answer is made and written, on again for click's run.
+    import gc
+    gc.disable()
     text = quick(sys.argv[1:]) if sys.stdout is not None else None
     if text is not None:
         try:
@@ -109,6 +115,7 @@ def main(prog_name: Any = None) -> None:
             from .cli import Exit, _internal_error
             _internal_error(e, debug=False)
             sys.exit(Exit.INTERNAL)
+    gc.enable()
     from .cli import main as cli_main
     try:
         cli_main(prog_name=prog_name)

@@ -164,3 +164,21 @@ def test_the_quick_paths_import_only_what_they_use(args, absent):
     assert done.returncode == 0 and done.stdout
     modules = set(eval(done.stderr))  # noqa: S307 - our own child's printed list
     assert modules.isdisjoint(absent), modules & set(absent)
+
+
+def test_the_collector_is_on_again_for_clicks_run(monkeypatch):
+    """entry.main turns the cycle collector off for the quick answer only: a run
+    that goes to click has it on."""
+    import gc
+
+    import cnncost.cli
+    import cnncost.entry
+    seen = []
+    monkeypatch.setattr(cnncost.cli, "main", lambda prog_name=None: seen.append(gc.isenabled()))
+    monkeypatch.setattr(cnncost.entry, "_exit", lambda code: None)
+    monkeypatch.setattr(sys, "argv", ["cnncost", "compare", "he2015"])
+    try:
+        cnncost.entry.main()
+    finally:
+        gc.enable()
+    assert seen == [True]
