@@ -50,7 +50,7 @@ class Inferrer:
         # shapes at the same run position gives the same Geometry (a repeat's layers,
         # a generated spec's). Keyed by the layer's id (hashing the record is slower
         # than most rules); each entry holds the layer, so its id is not reused.
-        self._geometry: dict[tuple[Any, ...], tuple[Any, Layer]] = {}
+        self._geometry: dict[tuple[Any, ...], tuple[Any, int, Layer]] = {}
 
     def info(self, node_id: int) -> NodeInfo:
         return self.input_info if node_id == INPUT else self.infos[node_id]
@@ -58,55 +58,69 @@ class Inferrer:
     def add(self, node: Node) -> NodeInfo:
         inputs = node.inputs
         infos = self.infos
-        ins = [self.input_info if j == INPUT else infos[j] for j in inputs]  # self.info(j)
         layer = node.layer
-        kdef = BY_CLASS[type(layer)]
         first = inputs[0]
         run_before = 0 if first == INPUT else self.run[first]
+        if len(inputs) == 1:  # most nodes: one input, no lists
+            one = self.input_info if first == INPUT else infos[first]
+            x = one.output
+            shapes: tuple[Shape, ...] = (x,)
+            key: tuple[Any, ...] = (id(layer), run_before, x.h, x.w, x.c)
+        else:
+            ins = [self.input_info if j == INPUT else infos[j] for j in inputs]  # self.info(j)
+            shapes = tuple([x.output for x in ins])
+            key = (id(layer), run_before, *[(x.h, x.w, x.c) for x in shapes])
+        known = self._geometry.get(key)
+        if known is None:
+            known = self._geometry[key] = self._shape(node, run_before, shapes)
+        geo, run_after, _ = known
+        self.run.append(run_after)
+        out = geo.out
+        if len(inputs) > 1:
+            # Receptive field: the largest over the inputs, grown by this layer's window.
+            # A gate that broadcasts (mul[ x | gap → … ]) does not count, as se(…) does not.
+            if (out.h, out.w) != (1, 1):
+                ins = [x for x in ins if (x.output.h, x.output.w) == (out.h, out.w)] or ins
+            if len(ins) == 1:
+                one = ins[0]
+            else:
+                rf_in = (max(x.rf[0] for x in ins), max(x.rf[1] for x in ins))
+                jump_in = (max(x.jump[0] for x in ins), max(x.jump[1] for x in ins))
+        if len(inputs) == 1 or len(ins) == 1:
+            rf_in, jump_in = one.rf, one.jump
+        (kh, kw), (sh, sw) = geo.kernel, geo.stride
+        if kh == kw == sh == sw == 1 and type(sh) is int and type(sw) is int:
+            rf, jump = rf_in, jump_in  # a 1×1 window, stride 1: as its input's
+        else:
+            (rf_h, rf_w), (j_h, j_w) = rf_in, jump_in
+            rf = (rf_h + (kh - 1) * j_h, rf_w + (kw - 1) * j_w)
+            jump = (j_h * sh, j_w * sw)
+            if type(sh) is not int or type(sw) is not int or type(j_h) is not int \
+                    or type(j_w) is not int:  # a Fraction somewhere (after upsampling)
+                rf, jump = (_whole(rf[0]), _whole(rf[1])), (_whole(jump[0]), _whole(jump[1]))
+        info = NodeInfo(shapes, out, geo.pad, rf, jump, "")
+        infos.append(info)
+        return info
+
+    def _shape(self, node: Node, run_before: int, shapes: tuple[Shape, ...]
+               ) -> tuple[Any, int, Layer]:
+        """The kind's shape rule on this node's inputs: its Geometry and the run
+        position after it, checked (with the layer, which the memo keeps alive)."""
+        layer = node.layer
+        kdef = BY_CLASS[type(layer)]
         ctx = self._ctx.get(run_before)
         if ctx is None:
             ctx = self._ctx[run_before] = Ctx(self.padding, run_before)
-        shapes = tuple([x.output for x in ins])
-        if len(shapes) == 1:
-            x = shapes[0]
-            key: tuple[Any, ...] = (id(layer), run_before, x.h, x.w, x.c)
-        else:
-            key = (id(layer), run_before, *[(x.h, x.w, x.c) for x in shapes])
-        known = self._geometry.get(key)
-        if known is not None:
-            geo = known[0]
-        else:
-            try:
-                geo = kdef.shape(layer, ctx, shapes)
-            except ShapeError as e:
-                raise CnnCostError(e.message, node.span, e.hint) from None
-            self._geometry[key] = (geo, layer)
+        try:
+            geo = kdef.shape(layer, ctx, shapes)
+        except ShapeError as e:
+            raise CnnCostError(e.message, node.span, e.hint) from None
         out = geo.out
-        self.run.append(run_before if kdef.passthrough else geo.run)
         if out.h < 1 or out.w < 1 or out.c < 1:
             raise CnnCostError(f"the map shrinks below 1×1 here ({shapes[0]} → "
                                f"{out.h}x{out.w}x{out.c})", node.span,
                                hint="remove a downsampling layer or use a larger input")
-        # Receptive field: the largest over the inputs, grown by this layer's window.
-        # A gate that broadcasts (mul[ x | gap → … ]) does not count, as se(…) does not.
-        if len(ins) > 1 and (out.h, out.w) != (1, 1):
-            ins = [x for x in ins if (x.output.h, x.output.w) == (out.h, out.w)] or ins
-        if len(ins) == 1:
-            (rf_h, rf_w), (j_h, j_w) = ins[0].rf, ins[0].jump
-        else:
-            rf_h = max(x.rf[0] for x in ins)
-            rf_w = max(x.rf[1] for x in ins)
-            j_h = max(x.jump[0] for x in ins)
-            j_w = max(x.jump[1] for x in ins)
-        (kh, kw), (sh, sw) = geo.kernel, geo.stride
-        rf = (rf_h + (kh - 1) * j_h, rf_w + (kw - 1) * j_w)
-        jump = (j_h * sh, j_w * sw)
-        if type(sh) is not int or type(sw) is not int or type(j_h) is not int \
-                or type(j_w) is not int:  # a Fraction somewhere (after upsampling)
-            rf, jump = (_whole(rf[0]), _whole(rf[1])), (_whole(jump[0]), _whole(jump[1]))
-        info = NodeInfo(shapes, out, geo.pad, rf, jump, "")
-        infos.append(info)
-        return info
+        return geo, run_before if kdef.passthrough else geo.run, layer
 
 
 def infer(graph: Graph) -> list[NodeInfo]:
