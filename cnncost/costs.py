@@ -155,13 +155,13 @@ class NetworkCost:
         return tuple(StageCost(name, tuple(rows)) for name, rows in order.items())
 
 
-def _row_name(layer: Layer, counters: dict[str, int]) -> str:
+def _prefix(layer: Layer) -> str:
+    """What a layer's row name starts with: its kind's prefix, then its number
+    (relu6_1, not relu61)."""
     prefix = BY_CLASS[type(layer)].prefix
     if not isinstance(prefix, str):
         prefix = prefix(layer)
-    counters[prefix] = counters.get(prefix, 0) + 1
-    sep = "_" if prefix[-1].isdigit() else ""  # relu6_1, not relu61
-    return f"{prefix}{sep}{counters[prefix]}"
+    return f"{prefix}_" if prefix[-1].isdigit() else prefix
 
 
 def _costs(graph: Graph, infos: list[NodeInfo]) -> list[Cost]:
@@ -196,16 +196,24 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
     costs = _costs(graph, infos)
     mems = memory(graph, infos, costs, batch, dtype)
     counters: dict[str, int] = {}
+    prefixes: dict[int, str] = {}  # each layer object's name prefix (the rows keep the layers)
     rows = []
     append = rows.append
     for i, (node, info, stage, cost, mem) in enumerate(zip(graph.nodes, infos, stages, costs, mems)):
         layer = node.layer
         if node.train_only:
             cost = Cost(params=cost.params)
+        prefix = prefixes.get(id(layer))
+        if prefix is None:
+            prefix = prefixes[id(layer)] = _prefix(layer)
+        number = counters[prefix] = counters.get(prefix, 0) + 1
+        inputs = node.inputs
+        (rf_h, rf_w), (j_h, j_w) = info.rf, info.jump
         append(LayerCost(
-            i + 1, _row_name(layer, counters), layer.kind, layer,
-            tuple([j + 1 for j in node.inputs]), stage, info.output, cost.params, cost.macs,
-            cost.complexity, cost.ops, max(info.rf), max(info.jump), node.train_only, mem,
+            i + 1, f"{prefix}{number}", layer.kind, layer,
+            (inputs[0] + 1,) if len(inputs) == 1 else tuple([j + 1 for j in inputs]), stage,
+            info.output, cost.params, cost.macs, cost.complexity, cost.ops,
+            rf_h if rf_h >= rf_w else rf_w, j_h if j_h >= j_w else j_w, node.train_only, mem,
             node.path,
         ))
     assert graph.input is not None
