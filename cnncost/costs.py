@@ -117,6 +117,13 @@ class Totals:
         return cls(values, sum(1 for r in rows if BY_CLASS[type(r.layer)].conv
                                and not r.train_only))
 
+    @classmethod
+    def combine(cls, parts: list["Totals"]) -> "Totals":
+        """The totals of rows split into these parts, from the parts' totals (each
+        metric's sums summed, its peaks' peak): the network's from its stages'."""
+        values = {key: total([p.values[key] for p in parts]) for key, total, _ in _GETTERS}
+        return cls(values, sum(p.conv_layers for p in parts))
+
 
 @record
 class StageCost:

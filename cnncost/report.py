@@ -878,8 +878,10 @@ def count_caption(count: Any) -> str:
     return f"{count.tool} would report {count.total:,}{gaps} — {describe(count.tool)}"
 
 
-def stage_dict(s: StageCost) -> dict[str, Any]:
-    return {"name": s.name, "output": shape_list(s.output), **totals_dict(s.totals)}
+def stage_dict(s: StageCost, totals: Totals | None = None) -> dict[str, Any]:
+    """A stage for JSON; `totals` are its totals where they are known already."""
+    return {"name": s.name, "output": shape_list(s.output),
+            **totals_dict(s.totals if totals is None else totals)}
 
 
 # A layer's keys in the JSON, in order (then roofline_s and bound with a device,
@@ -1025,10 +1027,12 @@ def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None,
                   depth: int | None = None) -> dict[str, Any]:
     """The JSON document; with `depth`, every layer also has its "path" and the
     document the rows of that view as "blocks" (views.fold)."""
-    t = net.totals
+    stages = net.stages
+    stage_totals = [s.totals for s in stages]
+    t = Totals.combine(stage_totals)  # net.totals, without summing every row again
     totals: dict[str, Any] = totals_dict(t, count)
-    peak = max(net.rows, key=lambda r: r.live_bytes)  # the first where the peak happens
-    totals["peak_layer"] = peak.name
+    peak = t.live_bytes  # the peak; its layer: the first where it happens
+    totals["peak_layer"] = next(r.name for r in net.rows if r.live_bytes == peak)
     totals["intensity"] = intensity(t.macs, net.batch, t.bytes_moved)
     layers = LayerDicts(net, device, count, depth is not None)
     out: dict[str, Any] = {"schema": JSON_SCHEMA_VERSION, "name": net.name,
@@ -1039,7 +1043,8 @@ def analysis_dict(net: NetworkCost, device: Any = None, count: Any = None,
         totals["roofline_s"] = sum(d["roofline_s"] for d in layers)
     if net.graph.uncosted:  # an imported model's nodes without a rule (--allow-unsupported)
         out["uncosted"] = list(net.graph.uncosted)
-    out.update(totals=totals, stages=[stage_dict(s) for s in net.stages], layers=layers)
+    out.update(totals=totals, stages=[stage_dict(s, st) for s, st in zip(stages, stage_totals)],
+               layers=layers)
     if depth is not None:
         from .views import fold
         out["depth"] = depth

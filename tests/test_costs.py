@@ -703,3 +703,19 @@ def test_a_repeated_layer_object_is_costed_on_each_of_its_inputs(repeat, written
         return [(r.kind, r.output, r.params, r.macs, r.complexity, r.ops, r.rf, r.jump, r.mem)
                 for r in analyze(parse_spec(spec, padding=padding)).rows]
     assert rows(repeat) == rows(written)
+
+
+@pytest.mark.parametrize("name", ["resnet50", "inception_v3", "he2015-a", "fcn_resnet50"])
+def test_totals_combine_their_parts(name):
+    """Totals.combine gives the totals of all the rows from those of any split of
+    them (sums summed, the peak's peak, conv layers counted): the stages' and
+    pieces of three rows, against Totals.of on every row and a sum written here."""
+    from cnncost.costs import Totals
+    from cnncost.resolve import load, one_network
+    net = analyze(one_network(load(name)).graph())
+    rows = net.rows
+    whole = Totals.of(rows)
+    assert Totals.combine([s.totals for s in net.stages]) == whole
+    assert Totals.combine([Totals.of(rows[i:i + 3]) for i in range(0, len(rows), 3)]) == whole
+    assert whole.macs == sum(r.macs for r in rows)
+    assert whole.peak_activation_bytes == max(r.live_bytes for r in rows)
