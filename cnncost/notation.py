@@ -383,8 +383,9 @@ class Parser:
         text = t.text
         while True:
             if link is not None and t.next is None and (m := link(text, t.pos)):
-                t.pos = m.end()  # an arrow, then an item's first character
-                items.append(self.item())
+                start = t.pos = m.end()  # an arrow, then an item's first character (no blank)
+                leaf = self._fast_leaf(start)  # what item() would try first
+                items.append(self.item(tried_fast=True) if leaf is None else leaf)
                 continue
             if not (t.check("ARROW") or t.check("PLUS")):
                 break
@@ -395,11 +396,12 @@ class Parser:
         return Chain(tuple(items))
 
     # item := [INT x] atom (x INT)*
-    def item(self) -> Item:
+    def item(self, tried_fast: bool = False) -> Item:
+        """tried_fast: the caller tried _fast_leaf at this position already."""
         t = self.t
         t._skip_ws()
         start = t.pos
-        if FAST:
+        if FAST and not tried_fast:
             leaf = self._fast_leaf(start)
             if leaf is not None:
                 return leaf
