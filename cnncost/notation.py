@@ -569,8 +569,8 @@ class Parser:
             raw: list[tuple[str | None, Value]] = [
                 (None, Value(int(m.group(2)), Span(src, a0, a1))),
                 (None, Value(int(m.group(3)), Span(src, b0, b1)))]
-            leaf = self._leaf(start, "conv", {"n": (int(m.group(1)), Token("INT", m.group(1), n0, n1))},
-                              raw)
+            leaf = self._leaf(start, "conv",
+                              {"n": (int(m.group(1)), Token("INT", m.group(1), n0, n1))}, raw)
             self._fast_layers[key] = leaf.layer
             return leaf
         if not first.isalpha():
