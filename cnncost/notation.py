@@ -99,7 +99,10 @@ _WS = TOKENS["WS"]
 FAST = True
 _AFTER_LEAF = r"(?=[ \t]*(?:→|⟶|->|=>|\+|\]|\||\Z))"
 _FAST_CONV = lazyre.compile(r"(\d{1,9})[fF]\((\d{1,9}),(\d{1,9})\)" + _AFTER_LEAF)
-_FAST_NAME = lazyre.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*" + _AFTER_LEAF)
+# A bare name's match takes the blanks after it (group 1 is the name): the general
+# path's span of a name without arguments ends after them, where its check for
+# '(' skipped to.
+_FAST_NAME = lazyre.compile(r"([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*)[ \t]*" + _AFTER_LEAF)
 _FAST_LINK = lazyre.compile(r"[ \t]*(?:→|⟶|->|=>|\+)[ \t]*(?=[0-9A-Za-z(\[])")
 _GLUED = lazyre.compile(r"(.+?)[xX](\d+)")  # relux3: a layer, then ×3 (Parser.layer)
 _FC_TIMES = lazyre.compile(r"(?i)fc[xX]\d+")  # 4096fcx2: fc, then ×2
@@ -310,6 +313,11 @@ class Parser:
         self.blocks = blocks or {}  # user-defined blocks (YAML `blocks:`), by lower-case name
         self.block_depth = block_depth
         self.variables = variables or {}  # YAML `vars:` (width, depth, …), seen by blocks
+        # The fast path's layers, by their text (`16F(1,1)`, `relu`): a generated
+        # chain repeats a few leaves thousands of times, and each is built once.
+        # Only the layer is shared — a frozen record without spans, as a repeat's
+        # nodes already share theirs; each occurrence gets its own Leaf and span.
+        self._fast_layers: dict[str, Layer] = {}
 
     # spec := [input link] chain END
     def spec(self) -> Parsed:
@@ -375,8 +383,9 @@ class Parser:
         text = t.text
         while True:
             if link is not None and t.next is None and (m := link(text, t.pos)):
-                t.pos = m.end()  # an arrow, then an item's first character
-                items.append(self.item())
+                start = t.pos = m.end()  # an arrow, then an item's first character (no blank)
+                leaf = self._fast_leaf(start)  # what item() would try first
+                items.append(self.item(tried_fast=True) if leaf is None else leaf)
                 continue
             if not (t.check("ARROW") or t.check("PLUS")):
                 break
@@ -387,11 +396,12 @@ class Parser:
         return Chain(tuple(items))
 
     # item := [INT x] atom (x INT)*
-    def item(self) -> Item:
+    def item(self, tried_fast: bool = False) -> Item:
+        """tried_fast: the caller tried _fast_leaf at this position already."""
         t = self.t
         t._skip_ws()
         start = t.pos
-        if FAST:
+        if FAST and not tried_fast:
             leaf = self._fast_leaf(start)
             if leaf is not None:
                 return leaf
@@ -539,7 +549,10 @@ class Parser:
 
     def _fast_leaf(self, start: int) -> Leaf | None:
         """`16F(1,1)` or a bare layer name such as `relu`, followed by what ends an
-        item, as the general path reads it; None for anything else."""
+        item, as the general path reads it; None for anything else. A text seen
+        before in this spec reuses its layer (self._fast_layers): the same text
+        builds an equal layer, and the spans that differ are only the Leaf's and,
+        inside the build, those of errors, which a layer in the memo never raised."""
         t = self.t
         text = t.text
         first = text[start:start + 1]
@@ -547,26 +560,38 @@ class Parser:
             m = _FAST_CONV.match(text, start)
             if m is None:
                 return None
+            end = t.pos = m.end()
+            layer = self._fast_layers.get(key := m.group())
+            if layer is not None:
+                return Leaf(layer, Span(t.source, start, end))  # _leaf's span: t.span(start)
             (n0, n1), (a0, a1), (b0, b1) = m.span(1), m.span(2), m.span(3)
             src = t.source
             raw: list[tuple[str | None, Value]] = [
                 (None, Value(int(m.group(2)), Span(src, a0, a1))),
                 (None, Value(int(m.group(3)), Span(src, b0, b1)))]
-            t.pos = m.end()
-            return self._leaf(start, "conv", {"n": (int(m.group(1)), Token("INT", m.group(1), n0, n1))},
-                              raw)
+            leaf = self._leaf(start, "conv",
+                              {"n": (int(m.group(1)), Token("INT", m.group(1), n0, n1))}, raw)
+            self._fast_layers[key] = leaf.layer
+            return leaf
         if not first.isalpha():
             return None
         m = _FAST_NAME.match(text, start)
         if m is None:
             return None
-        word = m.group()
+        word = m.group(1)
+        layer = self._fast_layers.get(word)
+        if layer is not None:  # checked below when first seen
+            # where _call leaves the tokenizer: after the blanks its check for '(' skipped
+            end = t.pos = t._skipped = m.end()
+            return Leaf(layer, Span(t.source, start, end))
         low = word.lower()
         if low not in LAYERS or low in ("f", "t", "fc", "input") or low in self.blocks \
                 or low in BRANCH_WORDS or _GLUED.fullmatch(word):
             return None
-        t.pos = m.end()
-        return self._call(start, low, Token("NAME", word, start, m.end()))
+        t.pos = m.end(1)
+        leaf = self._call(start, low, Token("NAME", word, start, t.pos))
+        self._fast_layers[word] = leaf.layer
+        return leaf
 
     def _known(self, word: str) -> bool:
         return word in LAYERS or word in self.blocks or bool(_FC_N.fullmatch(word))

@@ -127,3 +127,67 @@ def test_seeds_take_the_fast_path():
     finally:
         notation.Parser._fast_leaf = original
     assert sum(calls) >= 5
+
+
+# The fast path builds each leaf text once per spec (Parser._fast_layers) and
+# shares the layer between its occurrences: every occurrence must still get its
+# own spans, and the errors after one must point where the general path's do.
+REPEATED = [
+    "relu -> relu -> relu", "relu->relu  ->  relu\t-> relu", "relu   \t -> relu", "relu -> relu ",
+    "16F(1,1) -> 16F(1,1)->16F(1,1)  ->\t16F(1,1)", "16F(1,1) -> relu -> 16F(1,1) -> relu",
+    "ReLU -> relu -> RELU -> relu", "16f(1,1) -> 16F(1,1) -> 16f(1,1)",
+    "relu -> relu + relu => relu → relu ⟶ relu", "relu\n-> relu # c\n-> relu",
+    "concat[ relu | relu ] -> relu -> res[ relu -> relu ] -> [relu -> relu]",
+    "16F(1,1) -> relu x2 -> relu -> 16F(1,1) ×3 -> 16F(1,1)", "relu -> relux2 -> relu",
+    "Input(8,8,4) -> 16F(1,1) -> relu -> 16F(1,1) -> relu -> gap -> 10fc -> gap",
+    # errors after, or at, a repeated leaf
+    "relu -> relu -> relu x", "relu -> relu ->", "relu -> relu -> ]", "relu -> relu relu",
+    "16F(1,1) -> 16F(1,1) -> 16F(0,1)", "16F(1,1) -> 16F(1,1) -> 16F(1,1) -> 16F(1,1",
+    "16F(1,1) -> 16F(1,1) -> nope", "relu -> relu | relu", "[relu -> relu", "relu -> relu ] -> relu",
+    "se -> relu -> se", "0F(1,1) -> 0F(1,1)", "relu -> relu -> Input(8,8,4)",
+]
+
+
+@pytest.mark.parametrize("text", REPEATED)
+def test_repeated_leaves_read_alike(text):
+    assert_same(notation.parse, text)
+
+
+@pytest.mark.parametrize("text", [t for t in REPEATED if t.count("->") > 1][:8])
+def test_repeated_leaves_lower_alike(text):
+    """The graph's nodes (each with its layer, span and unit) are those of the general path."""
+    assert_same(lambda s: notation.lower(notation.parse(s)).nodes, text)
+
+
+def test_repeated_leaves_share_one_layer_with_their_own_spans():
+    text = "16F(1,1) -> relu -> 16F(1,1)  ->  relu -> 16F(1,1)"
+    items = notation.parse(text).chain.items
+    assert items[0].layer is items[2].layer is items[4].layer
+    assert items[1].layer is items[3].layer
+    assert [text[i.span.start:i.span.end] for i in items] == \
+        ["16F(1,1)", "relu ", "16F(1,1)", "relu ", "16F(1,1)"]
+
+
+def test_repeated_leaves_in_blocks_read_alike():
+    """A block's body is read by a Parser of its own, each call anew: its leaves'
+    spans are in the block's text, the caller's in the caller's."""
+    from cnncost.resolve import load_text
+    yaml_text = ("name: n\ninput: 8x8x4\nblocks:\n  unit(w): \"{w}F(1,1) -> relu -> relu -> 16F(1,1)\"\n"
+                 "  gate(r): mul[ id | gap -> relu -> relu -> {cin // r}fc -> relu -> {cin}fc ]\n"
+                 "spec: unit(16) -> relu -> unit(16) -> gate(2) -> 16F(1,1) -> relu -> gate(2) -> relu\n")
+    assert outcome(True, load_text, yaml_text, "<text>")[0] == "ok"
+    assert_same(load_text, yaml_text, "<text>")
+
+
+LINKS = st.sampled_from(["->", " -> ", "  ->\t", "→", "+", " => ", "\n-> "])
+REPEATED_TEXT = st.lists(st.tuples(st.sampled_from(["16F(1,1)", "16f(1,1)", "relu", "ReLU", "bn", "relu ",
+                                                    "16F(0,1)", "se", "relux2", "[relu", "]"]),
+                                   LINKS),
+                         min_size=1, max_size=10).map(lambda xs: "".join(a + b for a, b in xs)) \
+    .flatmap(lambda s: st.sampled_from([s, s[:-1], s.rstrip(" ->→+=\n\t"), s + "x"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(REPEATED_TEXT)
+def test_fuzzed_repeated_leaves_read_alike(text):
+    assert_same(notation.parse, text)
