@@ -985,6 +985,9 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
             return
         templates: dict[int, str] = {}  # by the number of inputs
         notations: dict[int, str] = {}  # a layer's notation, as JSON, by id (the rows hold them)
+        # an intensity as JSON, by value: repr of a float is a tenth of a row's time, and
+        # a network's layers have few (never -0.0 or NaN, whose repr a dict would confuse)
+        ratios: dict[float, str] = {None: "null"}  # type: ignore[dict-item]
         batch = self.net.batch
         for r in self.net.rows:
             inputs, layer, out, mem, macs = r.inputs, r.layer, r.output, r.mem, r.macs
@@ -995,11 +998,14 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
             if notation is None:
                 notation = notations[id(layer)] = _json_str(BY_CLASS[type(layer)].notation(layer))
             rf, jump, ratio = r.rf, r.jump, intensity(macs, batch, r.bytes_moved)
+            ratio_text = ratios.get(ratio)  # type: ignore[arg-type]
+            if ratio_text is None:
+                ratio_text = ratios[ratio] = float.__repr__(ratio)  # type: ignore[arg-type]
             yield template % (
                 r.index, _json_str(r.name), _json_str(r.kind), notation, _json_str(r.stage),
                 *inputs, out.h, out.w, out.c, r.params, macs, 2 * macs, r.complexity,
                 out.h * out.w * out.c, r.ops, *mem,
-                "null" if ratio is None else ratio,
+                ratio_text,
                 rf if type(rf) is int else _json_scalar(exact(rf)),
                 jump if type(jump) is int else _json_scalar(exact(jump)))
 
