@@ -847,8 +847,17 @@ class Lowerer:
     def top(self, chain: Chain, prev: int, stage: str | None = None) -> tuple[int, list[Item]]:
         """Lower a top-level chain: each (repeated) item is its own unit."""
         out: list[Item] = []
+        nodes = self.nodes
         for item in chain.items:
-            prev = self._top_item(item, prev, stage, out)
+            if type(item) is Leaf and type(item.layer) is not Identity \
+                    and len(nodes) < MAX_LAYERS:  # most items: a layer, its own unit (as item())
+                self.unit += 1
+                nodes.append(Node(item.layer, (prev,), item.span, self.unit, stage,
+                                  self.train_only, self.path))
+                prev = len(nodes) - 1
+                out.append(item)
+            else:
+                prev = self._top_item(item, prev, stage, out)
         return prev, out
 
     def _top_item(self, item: Item, prev: int, stage: str | None, out: list[Item]) -> int:
