@@ -172,11 +172,15 @@ def assign_stages(graph: Graph, infos: list[NodeInfo]) -> list[str]:
     prev_out: Shape = graph.input
     prev_jump: Jump = 1
     i = 0
-    while i < len(nodes):
+    n = len(nodes)
+    while i < n:
         j = i
-        while j + 1 < len(nodes) and nodes[j + 1].unit == nodes[i].unit:
+        unit = nodes[i].unit
+        while j + 1 < n and nodes[j + 1].unit == unit:
             j += 1
-        out, jump = infos[j].output, max(infos[j].jump)
+        info = infos[j]
+        out, (j_h, j_w) = info.output, info.jump
+        jump = j_h if j_h >= j_w else j_w  # max(info.jump)
         if nodes[j].train_only and i > 0:  # an aux[ … ] head stays in the stage it leaves
             labels.extend([nodes[i].stage or current] * (j - i + 1))
             i = j + 1
@@ -187,7 +191,10 @@ def assign_stages(graph: Graph, infos: list[NodeInfo]) -> list[str]:
             else:
                 number += 1
                 current = str(number)
-        labels.extend([nodes[i].stage or current] * (j - i + 1))
+        if i == j:  # a unit of one node, as most are
+            labels.append(nodes[i].stage or current)
+        else:
+            labels.extend([nodes[i].stage or current] * (j - i + 1))
         prev_out, prev_jump = out, jump
         i = j + 1
     return labels

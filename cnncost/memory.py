@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+from operator import attrgetter
 
 from .layers import BY_CLASS
 from .model import INPUT, Graph
@@ -46,6 +47,9 @@ FIELDS = ("param_bytes", "activation_bytes", "live_bytes", "train_saved_bytes", 
 LayerMemory = tuple[int, int, int, int, int, int]
 
 
+_OUTPUT = attrgetter("output")
+
+
 def dtype_bytes(dtype: str) -> int:
     return DTYPE_BYTES[dtype]
 
@@ -60,29 +64,30 @@ def memory(graph: Graph, infos: list, costs: list, batch: int = 1,  # type: igno
     scale = batch * size
     # bytes of each node's output; the network input's is the last entry, so that
     # INPUT (-1) indexes it
-    obytes = [info.output.elements * scale for info in infos] + [graph.input.elements * scale]
+    obytes = [o.h * o.w * o.c * scale for o in map(_OUTPUT, infos)]  # Shape.elements
+    obytes.append(graph.input.elements * scale)
     kinds = [BY_CLASS[type(node.layer)] for node in nodes]
     grads = _needs_grad(graph, costs)
     live = _liveness(graph, kinds, obytes)
     saved = _saved(graph, infos, kinds, costs, grads, batch, size, obytes)
     out = []
-    for k, node in enumerate(nodes):
-        cost = costs[k]
+    for k, (node, cost, own) in enumerate(zip(nodes, costs, obytes)):
         params = cost.params * size
         ins = node.inputs
         train = 0
-        if cost.macs:
+        macs = cost.macs
+        if macs:
             input_grad = grads[ins[0]] if len(ins) == 1 else any([grads[j] for j in ins])
             kind = kinds[k]
             reads = kind.input_macs(node.layer, infos[k].inputs, infos[k].output) \
-                if kind.input_macs else cost.macs
-            train = batch * (6 * cost.macs - (0 if input_grad else 2 * reads))
+                if kind.input_macs else macs
+            train = batch * (6 * macs - (0 if input_grad else 2 * reads))
         if node.train_only:
             moved = 0
         else:
             moved = params + (obytes[ins[0]] if len(ins) == 1 else sum([obytes[j] for j in ins])) \
-                + obytes[k]
-        out.append((params, obytes[k], live[k], saved[k], train, moved))
+                + own
+        out.append((params, own, live[k], saved[k], train, moved))
     return out
 
 
