@@ -142,27 +142,27 @@ def _saved(graph: Graph, infos: list, kinds: list, costs: list, grads: list[bool
     """Per node, the bytes of storages it is the first to keep for backward."""
     nodes = graph.nodes
     root: list[int] = []  # storages in training: only true views share (dropout copies)
-    for k, node in enumerate(nodes):
-        first = node.inputs[0]
-        if kinds[k].view != "always":
+    kept: set[object] = set()
+    out = []
+    for k, (node, kind, cost, info) in enumerate(zip(nodes, kinds, costs, infos)):
+        inputs = node.inputs
+        first = inputs[0]
+        if kind.view != "always":
             root.append(k)
         else:
             root.append(INPUT if first == INPUT else root[first])
-    kept: set[object] = set()
-    out = []
-    for k, node in enumerate(nodes):
-        inputs = node.inputs
-        ins = (grads[inputs[0]],) if len(inputs) == 1 else tuple([grads[j] for j in inputs])
-        if costs[k].params == 0 and not any(ins):
+        ins = (grads[first],) if len(inputs) == 1 else tuple([grads[j] for j in inputs])
+        if cost.params == 0 and not (ins[0] if len(ins) == 1 else any(ins)):
             out.append(0)  # nothing needs this layer's backward
             continue
         new = 0
-        for i, item in enumerate(kinds[k].saved(node.layer, infos[k], ins)):
-            if item.ref == "new":
+        for i, item in enumerate(kind.saved(node.layer, info, ins)):
+            ref = item.ref
+            if ref == "new":
                 key: object = (k, i)
                 nbytes = item.elements * (item.itemsize or size) * (batch if item.per_sample else 1)
             else:
-                j = node.inputs[item.index] if item.ref == "in" else k
+                j = inputs[item.index] if ref == "in" else k
                 key = INPUT if j == INPUT else root[j]
                 nbytes = obytes[key]  # type: ignore[index]
             if key not in kept:
