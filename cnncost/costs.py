@@ -30,6 +30,7 @@ from operator import attrgetter
 from .graph import NodeInfo, infer_unstaged
 from .layers import BY_CLASS, Cost, Layer
 from .layers.base import Jump
+from .memory import FIELDS as MEM_FIELDS
 from .metrics import METRICS
 from .model import Graph, Level, Shape
 from .record import record
@@ -89,6 +90,8 @@ class LayerCost:
 _TOTAL_OF = {m.key: m.total_name for m in METRICS}  # live_bytes → peak_activation_bytes
 _GETTERS = tuple((m.total_name, max if m.total == "max" else sum, attrgetter(m.key))
                  for m in METRICS)
+# where each metric that LayerCost.mem holds sits in it (memory.FIELDS' order)
+_IN_MEM = tuple(MEM_FIELDS.index(m.key) if m.key in MEM_FIELDS else None for m in METRICS)
 
 
 @record
@@ -113,7 +116,12 @@ class Totals:
 
     @classmethod
     def of(cls, rows: tuple[LayerCost, ...] | list[LayerCost]) -> "Totals":
-        values = {key: total(map(get, rows)) for key, total, get in _GETTERS}
+        if not rows:
+            values = {key: total(map(get, rows)) for key, total, get in _GETTERS}
+        else:  # the memory figures column by column (one tuple a row), the rest by attribute
+            mem = list(zip(*[r.mem for r in rows]))
+            values = {key: total(map(get, rows)) if i is None else total(mem[i])
+                      for (key, total, get), i in zip(_GETTERS, _IN_MEM)}
         return cls(values, sum(1 for r in rows if BY_CLASS[type(r.layer)].conv
                                and not r.train_only))
 

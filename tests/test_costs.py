@@ -709,7 +709,8 @@ def test_a_repeated_layer_object_is_costed_on_each_of_its_inputs(repeat, written
 def test_totals_combine_their_parts(name):
     """Totals.combine gives the totals of all the rows from those of any split of
     them (sums summed, the peak's peak, conv layers counted): the stages' and
-    pieces of three rows, against Totals.of on every row and a sum written here."""
+    pieces of three rows, against Totals.of on every row; and Totals.of gives each
+    metric's sum (or peak) of the rows' values, written here."""
     from cnncost.costs import Totals
     from cnncost.resolve import load, one_network
     net = analyze(one_network(load(name)).graph())
@@ -719,3 +720,7 @@ def test_totals_combine_their_parts(name):
     assert Totals.combine([Totals.of(rows[i:i + 3]) for i in range(0, len(rows), 3)]) == whole
     assert whole.macs == sum(r.macs for r in rows)
     assert whole.peak_activation_bytes == max(r.live_bytes for r in rows)
+    from cnncost.metrics import METRICS
+    for m in METRICS:  # every metric, the memory figures (read as columns) included
+        values = [getattr(r, m.key) for r in rows]
+        assert whole[m.key] == (max(values) if m.total == "max" else sum(values)), m.key
