@@ -34,8 +34,23 @@ CLI = shutil.which("cnncost", path=str(Path(PY).parent)) or "cnncost"
 def wall(cmd: list[str], runs: int, stdin: bytes | None = None) -> tuple[float, int]:
     """Median wall time of a command (after one warm-up run), in seconds, and the
     largest peak RSS of its runs, in bytes (os.wait4's rusage of that child)."""
-    times, rss = [], 0
+    (secs, rss), _ = wall_beside(cmd, None, runs, stdin)
+    return secs, rss
+
+
+def wall_beside(cmd: list[str], base: list[str] | None, runs: int, stdin: bytes | None = None
+                ) -> tuple[tuple[float, int], float]:
+    """wall(cmd), and the median wall time of `base` run alternately with it (each
+    run of cmd right after one of base), so that a ratio of the two is measured in
+    the same moments: this machine's speed drifts by a third within minutes."""
+    times, base_times, rss = [], [], 0
     for i in range(runs + 1):
+        if base is not None:
+            t0 = time.perf_counter()
+            subprocess.run(base, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            if i:
+                base_times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else
                                 subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -48,7 +63,7 @@ def wall(cmd: list[str], runs: int, stdin: bytes | None = None) -> tuple[float, 
         if i:  # the first run warms the disk cache and the zoo cache
             times.append(time.perf_counter() - t0)
             rss = max(rss, usage.ru_maxrss * 1024)
-    return statistics.median(times), rss
+    return (statistics.median(times), rss), statistics.median(base_times) if base_times else 0.0
 
 
 class Target(NamedTuple):
@@ -85,14 +100,14 @@ def targets(runs: int) -> None:
         Target("the table of a 10k-layer spec", [CLI, "analyze", str(specs[10_000])], seconds=1.5,
                runs=3),
     ]
-    base, _ = wall([PY, "-c", "pass"], runs)
     print(f"\n## Targets (whole process, median of {runs} unless fewer are shown)\n")
-    print(f"`python -c pass` takes {base:.3f} s on this run; every ratio divides by it.\n")
-    print("| what | seconds | × python start | peak RSS (MB) | target | met? |")
-    print("|---|---:|---:|---:|---|---|")
+    print("Each ratio divides by `python -c pass`, run alternately with the command (its "
+          "median is the python start column).\n")
+    print("| what | seconds | python start (s) | × python start | peak RSS (MB) | target | met? |")
+    print("|---|---:|---:|---:|---:|---|---|")
     os.environ["COLUMNS"] = "100"  # the tables' width, for every command below
     for t in rows:
-        secs, rss = wall(t.cmd, t.runs or runs)
+        (secs, rss), base = wall_beside(t.cmd, [PY, "-c", "pass"], t.runs or runs)
         limit = []
         ok = True
         if t.ratio is not None:
@@ -104,7 +119,7 @@ def targets(runs: int) -> None:
         if t.rss_mb is not None:
             limit.append(f"≤ {t.rss_mb:g} MB")
             ok &= rss <= t.rss_mb * 1e6
-        print(f"| {t.what} | {secs:.3f} | {secs / base:.1f} | {rss / 1e6:.0f} | "
+        print(f"| {t.what} | {secs:.3f} | {base:.3f} | {secs / base:.1f} | {rss / 1e6:.0f} | "
               f"{' · '.join(limit)} | {'met' if ok else '**not met**'} |")
     shutil.rmtree(tmp, ignore_errors=True)
 

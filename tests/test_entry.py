@@ -150,8 +150,8 @@ def test_a_large_document_is_flushed_whole(tmp_path):
      ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy")),
 ])
 def test_the_quick_paths_import_only_what_they_use(args, absent):
-    """docs/performance.md, "What keeps it fast": a zoo network's JSON and piped table
-    import none of these (a real process, its sys.modules at the end)."""
+    """docs/performance.md, "What keeps it fast": a zoo network's JSON, its piped table
+    and `replace`'s import none of these (a real process, its sys.modules at the end)."""
     load_zoo = subprocess.run([sys.executable, "-m", "cnncost", *args], capture_output=True)
     assert load_zoo.returncode == 0  # the zoo cache is filled
     code = (f"import sys; sys.argv = ['cnncost', *{args!r}]\n"
