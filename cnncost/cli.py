@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from . import commands
 from .commands import float_list as _float_list, int_list as _int_list
 from .errors import CnnCostError, shorten
 from .piped import no_color, piped_table as _piped_table, whole_width as _whole_width
@@ -882,9 +883,11 @@ def _positive(value: float | None, what: str, example: str) -> None:
 @main.command(name="replace")
 @click.argument("spec")
 @click.option("--stage", required=True, help="The stage whose convolutions to replace (its label).")
-@click.option("--tolerance", default="5%", show_default=True, help="Allowed Eq. (1) deviation from the stage's.")
-@click.option("--sizes", default="1,2,3,5,7", show_default=True, help="Filter sizes s to try.")
-@click.option("--depth", "depth_range", default="1..16", show_default=True, help="Conv layers in the stage, lo..hi.")
+@click.option("--tolerance", default=commands.TOLERANCE, show_default=True,
+              help="Allowed Eq. (1) deviation from the stage's.")
+@click.option("--sizes", default=commands.SIZES, show_default=True, help="Filter sizes s to try.")
+@click.option("--depth", "depth_range", default=commands.DEPTHS, show_default=True,
+              help="Conv layers in the stage, lo..hi.")
 @click.option("--widths", default=None, help="Widths n to try (default: multiples of 8 up to twice the stage's).")
 @click.option("--top", default=0, help="Show only the best N candidates (default 0: all that match).")
 @click.option("--emit-variants", type=click.Path(dir_okay=False), default=None,

@@ -41,8 +41,13 @@ def float_list(text: str, what: str, example: str) -> tuple[float, ...]:
     return number_list(text, what, float, example)
 
 
-def replace(load: Callable[[], Any], stage: str, tolerance: str = "5%", sizes: str = "1,2,3,5,7",
-            depth_range: str = "1..16", widths: str | None = None, top: int = 0,
+# `cnncost replace`'s defaults: the click command's options and the entry's quick path
+# both take them from here
+TOLERANCE, SIZES, DEPTHS = "5%", "1,2,3,5,7", "1..16"
+
+
+def replace(load: Callable[[], Any], stage: str, tolerance: str = TOLERANCE, sizes: str = SIZES,
+            depth_range: str = DEPTHS, widths: str | None = None, top: int = 0,
             shape: Any = None, pad: Any = None, batch: int = 1, dtype: str = "fp32"
             ) -> tuple[Any, Any, Any, list[Any], int, int, float]:
     """`cnncost replace` on the spec that `load()` reads (resolve.load's document; read
