@@ -7,9 +7,9 @@ costs.analyze, report.render_analysis with the command's defaults, and
 piped.piped_table, as cli.emit writes a table), so the text is the same to the
 byte; so is `cnncost replace SPEC --stage S` with its search options (the
 command's own body, commands.replace). Neither imports click nor builds the
-command tree, which is a third of such a run. Anything else — another command or option, a table for a
-terminal, an error, a note for stderr, a write that fails — goes to cli.main,
-which does the whole run itself, with its messages and exit codes.
+command tree, which is a third of such a run. Anything else — another command or
+option, a table for a terminal, an error, a note for stderr, a write that fails —
+goes to cli.main, which does the whole run itself, with its messages and exit codes.
 """
 
 from __future__ import annotations

@@ -76,18 +76,15 @@ class Inferrer:
         geo, run_after, _ = known
         self.run.append(run_after)
         out = geo.out
-        if len(inputs) > 1:
-            # Receptive field: the largest over the inputs, grown by this layer's window.
-            # A gate that broadcasts (mul[ x | gap → … ]) does not count, as se(…) does not.
+        # Receptive field: the largest over the inputs, grown by this layer's window.
+        # A gate that broadcasts (mul[ x | gap → … ]) does not count, as se(…) does not.
+        if len(inputs) == 1:
+            rf_in, jump_in = one.rf, one.jump
+        else:
             if (out.h, out.w) != (1, 1):
                 ins = [x for x in ins if (x.output.h, x.output.w) == (out.h, out.w)] or ins
-            if len(ins) == 1:
-                one = ins[0]
-            else:
-                rf_in = (max(x.rf[0] for x in ins), max(x.rf[1] for x in ins))
-                jump_in = (max(x.jump[0] for x in ins), max(x.jump[1] for x in ins))
-        if len(inputs) == 1 or len(ins) == 1:
-            rf_in, jump_in = one.rf, one.jump
+            rf_in = (max(x.rf[0] for x in ins), max(x.rf[1] for x in ins))
+            jump_in = (max(x.jump[0] for x in ins), max(x.jump[1] for x in ins))
         (kh, kw), (sh, sw) = geo.kernel, geo.stride
         if kh == kw == sh == sw == 1 and type(sh) is int and type(sw) is int:
             rf, jump = rf_in, jump_in  # a 1×1 window, stride 1: as its input's

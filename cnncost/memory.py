@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import os
-from operator import attrgetter
 
 from .layers import BY_CLASS
 from .model import INPUT, Graph
@@ -47,9 +46,6 @@ FIELDS = ("param_bytes", "activation_bytes", "live_bytes", "train_saved_bytes", 
 LayerMemory = tuple[int, int, int, int, int, int]
 
 
-_OUTPUT = attrgetter("output")
-
-
 def dtype_bytes(dtype: str) -> int:
     return DTYPE_BYTES[dtype]
 
@@ -64,8 +60,7 @@ def memory(graph: Graph, infos: list, costs: list, batch: int = 1,  # type: igno
     scale = batch * size
     # bytes of each node's output; the network input's is the last entry, so that
     # INPUT (-1) indexes it
-    obytes = [o.h * o.w * o.c * scale for o in map(_OUTPUT, infos)]  # Shape.elements
-    obytes.append(graph.input.elements * scale)
+    obytes = [info.output.elements * scale for info in infos] + [graph.input.elements * scale]
     kinds = [BY_CLASS[type(node.layer)] for node in nodes]
     grads = _needs_grad(graph, costs)
     live = _liveness(graph, kinds, obytes)
