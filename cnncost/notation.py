@@ -850,10 +850,9 @@ class Lowerer:
         nodes = self.nodes
         for item in chain.items:
             if type(item) is Leaf and type(item.layer) is not Identity \
-                    and len(nodes) < MAX_LAYERS:  # most items: a layer, its own unit (as item())
+                    and len(nodes) < MAX_LAYERS:  # most items: a layer, its own unit
                 self.unit += 1
-                nodes.append(Node(item.layer, (prev,), item.span, self.unit, stage,
-                                  self.train_only, self.path))
+                nodes.append(self._node(item, prev, self.unit, stage))  # _append, checked
                 prev = len(nodes) - 1
                 out.append(item)
             else:
@@ -878,6 +877,10 @@ class Lowerer:
         out.append(rebuilt)
         return prev
 
+    def _node(self, leaf: Leaf, prev: int, unit: int, stage: str | None) -> Node:
+        """A layer's node, reading node `prev`, where lowering is."""
+        return Node(leaf.layer, (prev,), leaf.span, unit, stage, self.train_only, self.path)
+
     def _append(self, node: Node) -> int:
         if len(self.nodes) >= MAX_LAYERS:
             raise CnnCostError(f"the spec expands to more than {MAX_LAYERS:,} layers", node.span,
@@ -900,8 +903,7 @@ class Lowerer:
         if isinstance(item, Leaf):
             if isinstance(item.layer, Identity):
                 return prev, item
-            return self._append(Node(item.layer, (prev,), item.span, unit, stage,
-                                     self.train_only, self.path)), item
+            return self._append(self._node(item, prev, unit, stage)), item
         if isinstance(item, Chain):
             outer = None
             if item.block is not None:
