@@ -12,16 +12,17 @@ from .errors import CnnCostError
 from .layers import BY_CLASS, Ctx, Layer, ShapeError
 from .layers.base import Jump
 from .model import INPUT, Graph, Node, Padding, Shape
-from .record import record
+from .record import named_tuple
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
     from typing import Any
 
 
-@record
+@named_tuple
 class NodeInfo:
-    """What shape inference learns about one node."""
+    """What shape inference learns about one node (a named tuple: made once per
+    node, on the hot path)."""
 
     inputs: tuple[Shape, ...]  # shapes of the tensors it reads
     output: Shape  # shape of the tensor it produces

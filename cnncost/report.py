@@ -903,6 +903,11 @@ def layer_values(r: LayerCost, batch: int = 1) -> tuple[Any, ...]:
 # The metrics as json_texts reads them off a row: the costs, then memory.FIELDS
 # (LayerCost.mem) in their order; where METRICS says otherwise it reads layer_values.
 _ROW_METRICS = ("params", "macs", "flops", "complexity", "activations", "ops", *FIELDS)
+# A LayerCost's fields as json_texts unpacks them (one unpacking is cheaper than
+# a dozen named reads of a tuple); a row of other fields takes layer_values' path.
+_ROW_FIELDS = ("index", "name", "kind", "layer", "inputs", "stage", "output", "params", "macs",
+               "complexity", "ops", "rf", "jump", "train_only", "mem", "path")
+_MOVED = FIELDS.index("bytes_moved")
 
 
 def _row_template(n_inputs: int, newline: str) -> str:
@@ -980,7 +985,7 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
                 _json_value(d, newline, part)
                 yield "".join(part)
             return
-        if _KEYS != _ROW_METRICS:  # the metrics changed order: each row's values, in order
+        if _KEYS != _ROW_METRICS or LayerCost._fields != _ROW_FIELDS:  # each row's values
             yield from self._texts_from_values(newline)
             return
         templates: dict[int, str] = {}  # by the number of inputs
@@ -989,22 +994,22 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
         # a network's layers have few (never -0.0 or NaN, whose repr a dict would confuse)
         ratios: dict[float, str] = {None: "null"}  # type: ignore[dict-item]
         batch = self.net.batch
-        for r in self.net.rows:
-            inputs, layer, out, mem, macs = r.inputs, r.layer, r.output, r.mem, r.macs
+        for (index, name, kind, layer, inputs, stage, out, params, macs, complexity, ops, rf,
+             jump, _, mem, _) in self.net.rows:  # a row's fields, in LayerCost's order
             template = templates.get(len(inputs))
             if template is None:
                 template = templates[len(inputs)] = _row_template(len(inputs), newline)
             notation = notations.get(id(layer))
             if notation is None:
                 notation = notations[id(layer)] = _json_str(BY_CLASS[type(layer)].notation(layer))
-            rf, jump, ratio = r.rf, r.jump, intensity(macs, batch, r.bytes_moved)
+            ratio = intensity(macs, batch, mem[_MOVED])
             ratio_text = ratios.get(ratio)  # type: ignore[arg-type]
             if ratio_text is None:
                 ratio_text = ratios[ratio] = float.__repr__(ratio)  # type: ignore[arg-type]
             yield template % (
-                r.index, _json_str(r.name), _json_str(r.kind), notation, _json_str(r.stage),
-                *inputs, out.h, out.w, out.c, r.params, macs, 2 * macs, r.complexity,
-                out.h * out.w * out.c, r.ops, *mem,
+                index, _json_str(name), _json_str(kind), notation, _json_str(stage),
+                *inputs, out.h, out.w, out.c, params, macs, 2 * macs, complexity,
+                out.h * out.w * out.c, ops, *mem,
                 ratio_text,
                 rf if type(rf) is int else _json_scalar(exact(rf)),
                 jump if type(jump) is int else _json_scalar(exact(jump)))
