@@ -214,7 +214,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
     counters: dict[str, int] = {}
     prefixes: dict[int, str] = {}  # each layer object's name prefix (the rows keep the layers)
     rows = []
-    append = rows.append
+    append, new = rows.append, tuple.__new__
     for i, (node, info, stage, cost, mem) in enumerate(zip(graph.nodes, infos, stages, costs, mems)):
         layer = node.layer
         if node.train_only:
@@ -225,13 +225,13 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
         number = counters[prefix] = counters.get(prefix, 0) + 1
         inputs = node.inputs
         (rf_h, rf_w), (j_h, j_w) = info.rf, info.jump
-        append(LayerCost(
+        append(new(LayerCost, (  # LayerCost(…), without its __new__'s Python frame
             i + 1, f"{prefix}{number}", layer.kind, layer,
             (inputs[0] + 1,) if len(inputs) == 1 else tuple([j + 1 for j in inputs]), stage,
             info.output, cost.params, cost.macs, cost.complexity, cost.ops,
             rf_h if rf_h >= rf_w else rf_w, j_h if j_h >= j_w else j_w, node.train_only, mem,
             node.path,
-        ))
+        )))
     assert graph.input is not None
     return NetworkCost(graph.name, graph.input, graph.padding.value, tuple(rows), graph, batch,
                        dtype)

@@ -96,7 +96,7 @@ class Inferrer:
             if type(sh) is not int or type(sw) is not int or type(j_h) is not int \
                     or type(j_w) is not int:  # a Fraction somewhere (after upsampling)
                 rf, jump = (_whole(rf[0]), _whole(rf[1])), (_whole(jump[0]), _whole(jump[1]))
-        info = NodeInfo(shapes, out, geo.pad, rf, jump, "")
+        info = tuple.__new__(NodeInfo, (shapes, out, geo.pad, rf, jump, ""))  # NodeInfo(…), fast
         infos.append(info)
         return info
 

@@ -62,9 +62,8 @@ def memory(graph: Graph, infos: list, costs: list, batch: int = 1,  # type: igno
     # INPUT (-1) indexes it
     obytes = [info.output.elements * scale for info in infos] + [graph.input.elements * scale]
     kinds = [BY_CLASS[type(node.layer)] for node in nodes]
-    grads = _needs_grad(graph, costs)
     live = _liveness(graph, kinds, obytes)
-    saved = _saved(graph, infos, kinds, costs, grads, batch, size, obytes)
+    saved, grads = _saved(graph, infos, kinds, costs, batch, size, obytes)
     out = []
     for k, (node, cost, own) in enumerate(zip(nodes, costs, obytes)):
         params = cost.params * size
@@ -117,28 +116,17 @@ def _liveness(graph: Graph, kinds: list, obytes: list[int]) -> list[int]:  # typ
     return live
 
 
-def _needs_grad(graph: Graph, costs: list) -> list[bool]:  # type: ignore[type-arg]
-    """Whether each node's output needs a gradient in training: it has parameters
-    or reads something that does. The last entry, which INPUT indexes, is the
-    network input's: it does not."""
-    out: list[bool] = []
-    for node, cost in zip(graph.nodes, costs):
-        ins = node.inputs
-        if len(ins) == 1:
-            out.append(cost.params > 0 or (ins[0] != INPUT and out[ins[0]]))
-        else:
-            out.append(cost.params > 0 or any([out[j] for j in ins if j != INPUT]))
-    out.append(False)
-    return out
-
-
-def _saved(graph: Graph, infos: list, kinds: list, costs: list, grads: list[bool],  # type: ignore[type-arg]
-           batch: int, size: int, obytes: list[int]) -> list[int]:
-    """Per node, the bytes of storages it is the first to keep for backward."""
+def _saved(graph: Graph, infos: list, kinds: list, costs: list,  # type: ignore[type-arg]
+           batch: int, size: int, obytes: list[int]) -> tuple[list[int], list[bool]]:
+    """Per node, the bytes of storages it is the first to keep for backward; and
+    whether each node's output needs a gradient in training: it has parameters or
+    reads something that does (the last entry, which INPUT indexes, is the network
+    input's: it does not)."""
     nodes = graph.nodes
     root: list[int] = []  # storages in training: only true views share (dropout copies)
     kept: set[object] = set()
     out = []
+    grads = [False] * (len(nodes) + 1)  # filled in order: a node's inputs come before it
     for k, (node, kind, cost, info) in enumerate(zip(nodes, kinds, costs, infos)):
         inputs = node.inputs
         first = inputs[0]
@@ -146,10 +134,17 @@ def _saved(graph: Graph, infos: list, kinds: list, costs: list, grads: list[bool
             root.append(k)
         else:
             root.append(INPUT if first == INPUT else root[first])
-        ins = (grads[first],) if len(inputs) == 1 else tuple([grads[j] for j in inputs])
-        if cost.params == 0 and not (ins[0] if len(ins) == 1 else any(ins)):
-            out.append(0)  # nothing needs this layer's backward
-            continue
+        if len(inputs) == 1:
+            ins: tuple[bool, ...] = (grads[first],)
+            any_grad = ins[0]
+        else:
+            ins = tuple([grads[j] for j in inputs])
+            any_grad = any(ins)
+        if not cost.params:
+            if not any_grad:
+                out.append(0)  # nothing needs this layer's backward, nor its output a gradient
+                continue
+        grads[k] = True
         new = 0
         for i, item in enumerate(kind.saved(node.layer, info, ins)):
             ref = item.ref
@@ -164,7 +159,7 @@ def _saved(graph: Graph, infos: list, kinds: list, costs: list, grads: list[bool
                 kept.add(key)
                 new += nbytes
         out.append(new)
-    return out
+    return out, grads
 
 
 def intensity(macs: int, batch: int, bytes_moved: int) -> float | None:
