@@ -908,20 +908,34 @@ _ROW_METRICS = ("params", "macs", "flops", "complexity", "activations", "ops", *
 _ROW_FIELDS = ("index", "name", "kind", "layer", "inputs", "stage", "output", "params", "macs",
                "complexity", "ops", "rf", "jump", "train_only", "mem", "path")
 _MOVED = FIELDS.index("bytes_moved")
+_TEXTS_KEPT = 4096  # runs of a row's values kept as text for the rows that repeat them
 
 
-def _row_template(n_inputs: int, newline: str) -> str:
-    """A layer's dict as _json_value writes it at this indent, with a %s for each
-    value of LAYER_KEYS (one for each input and each dimension of the output): %s
-    writes an int as json does, a float (the intensity) as its repr, and the
-    strings come written as JSON already."""
+def _row_templates(n_inputs: int, newline: str) -> tuple[str, str, str]:
+    """A layer's dict as _json_value writes it at this indent, as three templates
+    with a %s for each value of LAYER_KEYS (one for each input and each dimension
+    of the output; %s writes an int as json does, a float (the intensity) as its
+    repr, and the strings come written as JSON already): the costs' run, from the
+    output through ops; memory.FIELDS' run; and the row, with one %s for each of
+    those runs' texts. A repeated layer's runs come out the same on many rows, and
+    formatting an int is most of a row's time."""
     inner = newline + "  "
 
     def ints(n: int) -> str:
         return "[" + inner + "  " + ("," + inner + "  ").join(["%s"] * n) + inner + "]" if n else "[]"
     values = {"inputs": ints(n_inputs), "output": ints(3)}
-    return "{" + inner + ("," + inner).join(
-        _json_str(k).replace("%", "%%") + ": " + values.get(k, "%s") for k in LAYER_KEYS) + newline + "}"
+    pieces = ("{" + inner + ("," + inner).join(
+        _json_str(k).replace("%", "%%") + ": " + values.get(k, "%s") for k in LAYER_KEYS)
+        + newline + "}").split("%s")  # pieces[i]: the text before value i
+    costs = LAYER_KEYS.index("output") + n_inputs - 1  # its first value (inputs has n_inputs)
+    mem = costs + 3 + LAYER_KEYS.index(FIELDS[0]) - LAYER_KEYS.index("output") - 1
+    end = mem + len(FIELDS)
+
+    def run(a: int, b: int) -> str:  # values a … b-1 and the text between them
+        return "%s" + "".join(piece + "%s" for piece in pieces[a + 1:b])
+    row = "".join(piece + "%s" for piece in pieces[:costs]) + pieces[costs] + "%s" \
+        + pieces[mem] + "%s" + "%s".join(pieces[end:])
+    return row, run(costs, mem), run(mem, end)
 
 
 def _json_scalar(value: Any) -> str:
@@ -988,7 +1002,10 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
         if _KEYS != _ROW_METRICS or LayerCost._fields != _ROW_FIELDS:  # each row's values
             yield from self._texts_from_values(newline)
             return
-        templates: dict[int, str] = {}  # by the number of inputs
+        templates: dict[int, tuple[str, str, str]] = {}  # by the number of inputs
+        # a row's costs and its memory metrics as JSON (_row_templates), by value
+        costs_texts: dict[tuple[int, ...], str] = {}
+        mem_texts: dict[tuple[int, ...], str] = {}
         notations: dict[int, str] = {}  # a layer's notation, as JSON, by id (the rows hold them)
         # an intensity as JSON, by value: repr of a float is a tenth of a row's time, and
         # a network's layers have few (never -0.0 or NaN, whose repr a dict would confuse)
@@ -996,9 +1013,10 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
         batch = self.net.batch
         for (index, name, kind, layer, inputs, stage, out, params, macs, complexity, ops, rf,
              jump, _, mem, _) in self.net.rows:  # a row's fields, in LayerCost's order
-            template = templates.get(len(inputs))
-            if template is None:
-                template = templates[len(inputs)] = _row_template(len(inputs), newline)
+            known = templates.get(len(inputs))
+            if known is None:
+                known = templates[len(inputs)] = _row_templates(len(inputs), newline)
+            template, costs_template, mem_template = known
             notation = notations.get(id(layer))
             if notation is None:
                 notation = notations[id(layer)] = _json_str(BY_CLASS[type(layer)].notation(layer))
@@ -1006,11 +1024,22 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
             ratio_text = ratios.get(ratio)  # type: ignore[arg-type]
             if ratio_text is None:
                 ratio_text = ratios[ratio] = float.__repr__(ratio)  # type: ignore[arg-type]
+            key = (id(out), params, macs, complexity, ops)  # the rows hold each output
+            costs_text = costs_texts.get(key)
+            if costs_text is None:
+                if len(costs_texts) >= _TEXTS_KEPT:  # a network of few repeats: memory stays flat
+                    costs_texts.clear()
+                costs_text = costs_texts[key] = costs_template % (
+                    out.h, out.w, out.c, params, macs, 2 * macs, complexity,
+                    out.h * out.w * out.c, ops)
+            mem_text = mem_texts.get(mem)
+            if mem_text is None:
+                if len(mem_texts) >= _TEXTS_KEPT:
+                    mem_texts.clear()
+                mem_text = mem_texts[mem] = mem_template % mem
             yield template % (
                 index, _json_str(name), _json_str(kind), notation, _json_str(stage),
-                *inputs, out.h, out.w, out.c, params, macs, 2 * macs, complexity,
-                out.h * out.w * out.c, ops, *mem,
-                ratio_text,
+                *inputs, costs_text, mem_text, ratio_text,
                 rf if type(rf) is int else _json_scalar(exact(rf)),
                 jump if type(jump) is int else _json_scalar(exact(jump)))
 
