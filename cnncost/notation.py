@@ -879,7 +879,9 @@ class Lowerer:
 
     def _node(self, leaf: Leaf, prev: int, unit: int, stage: str | None) -> Node:
         """A layer's node, reading node `prev`, where lowering is."""
-        return Node(leaf.layer, (prev,), leaf.span, unit, stage, self.train_only, self.path)
+        # Node(…), without its __new__'s Python frame
+        return tuple.__new__(Node, (leaf.layer, (prev,), leaf.span, unit, stage, self.train_only,
+                                    self.path))
 
     def _append(self, node: Node) -> int:
         if len(self.nodes) >= MAX_LAYERS:
