@@ -66,35 +66,15 @@ class Level:
 
 @named_tuple
 class Node:
-    """One layer in the graph: a named tuple (made once per layer, on the hot path,
-    at a fifth of a record's cost) that is equal to another, and hashes, by what
-    it computes: where it was typed (span, path) does not count, as in a record's
-    compare=False fields."""
+    """One layer in the graph (a named tuple: made once per layer, on the hot path)."""
 
     layer: Any  # what the layer is: a spec from cnncost.layers
     inputs: tuple[int, ...]  # ids of the nodes it reads (INPUT for the network input)
-    span: Span | None = None  # where the user typed it (not compared)
+    span: Span | None = field(default=None, compare=False)  # where the user typed it
     unit: int = 0  # index of the top-level chain item it belongs to (for stages)
     stage: str | None = None  # explicit stage label from YAML `stages:`
     train_only: bool = False  # inside aux[ … ]: runs only in training (params, no inference cost)
-    path: tuple[Level, ...] = ()  # the levels it is inside, outer first (not compared)
-
-    def _compared(self) -> tuple[Any, ...]:
-        layer, inputs, _, unit, stage, train_only, _ = self
-        return layer, inputs, unit, stage, train_only
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._compared() == other._compared()  # type: ignore[attr-defined]
-
-    def __ne__(self, other: object) -> bool:  # tuple's own != would compare every field
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._compared() != other._compared()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._compared())
+    path: tuple[Level, ...] = field(default=(), compare=False)  # the levels it is inside, outer first
 
 
 @record

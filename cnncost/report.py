@@ -337,15 +337,13 @@ def json_chunks(data: Any) -> Iterator[str]:
     for key, value in data.items():
         part = [sep, _json_str(key), ": "]
         if isinstance(value, (list, tuple, LayerDicts)) and len(value) > PIECE:
-            item_sep = "[\n    "
-            for i, text in enumerate(_item_texts(value, "\n    "), 1):
-                part.append(item_sep)
-                part.append(text)
-                item_sep = ",\n    "
-                if i % PIECE == 0:
-                    yield "".join(part)
-                    part = []
-            part.append("\n  ]")
+            from itertools import islice
+            texts = _item_texts(value, "\n    ")
+            part.append("[\n    ")
+            for _ in range(0, len(value), PIECE):  # PIECE items a piece, joined in C
+                yield "".join(part) + ",\n    ".join(islice(texts, PIECE))
+                part = [",\n    "]
+            part = ["\n  ]"]
         else:
             _json_value(value, "\n  ", part)
         yield "".join(part)

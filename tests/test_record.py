@@ -171,6 +171,55 @@ def test_named_tuple_is_a_namedtuple_with_the_class_body():
     assert pickle.loads(pickle.dumps(g)) == g and g.run == 0 and g.kernel == (1, 1)
 
 
+
+def test_a_named_tuples_fields_compare_and_show_as_a_records():
+    """record.named_tuple with field(compare=False, repr=False): equal and hashed by
+    the compared fields alone (where a thing was typed does not change what it
+    is), == and != agreeing, against a record of the same fields; repr leaves out
+    what is not shown; fields() and replace() read it; misuse is refused."""
+    import pickle
+
+    from cnncost.record import named_tuple
+
+    @named_tuple
+    class Typed:
+        value: int
+        where: str = field(default="?", compare=False, repr=False)
+        tag: str = "t"
+
+    @record
+    class TypedRecord:
+        value: int
+        where: str = field(default="?", compare=False, repr=False)
+        tag: str = "t"
+
+    pairs = [((1, "a"), (1, "b")), ((1, "a"), (2, "a")), ((1, "a", "x"), (1, "a", "y")),
+             ((3,), (3, "z"))]
+    for a, b in pairs:
+        ta, tb, ra, rb = Typed(*a), Typed(*b), TypedRecord(*a), TypedRecord(*b)
+        assert (ta == tb, ta != tb) == (ra == rb, ra != rb)
+        assert (ta == tb) is not (ta != tb)
+        if ta == tb:
+            assert hash(ta) == hash(tb) and len({ta, tb}) == 1
+    assert Typed(1, "a") != (1, "a", "t") and Typed(1, "a") == Typed(1, "elsewhere")
+    assert repr(Typed(1, "a")).endswith(".Typed(value=1, tag='t')")
+    assert repr(TypedRecord(1, "a")).endswith(".TypedRecord(value=1, tag='t')")
+    assert (Typed(1, "a") == (1, "a", "t"), (1, "a", "t") == Typed(1, "a")) == (False, False)
+    assert (Typed(1, "a") != (1, "a", "t"), (1, "a", "t") != Typed(1, "a")) == (True, True)
+    assert [f.name for f in fields(Typed)] == ["value", "where", "tag"]
+    t = replace(Typed(1, "a"), tag="u")
+    assert type(t) is Typed and tuple(t) == (1, "a", "u")
+    from cnncost.model import Node
+    node = Node(Conv(8, 3, 3), (0,), None, 2, "s", False)
+    back = pickle.loads(pickle.dumps(node))
+    assert type(back) is Node and tuple(back) == tuple(node) and back == node
+    with pytest.raises(TypeError, match="default_factory"):
+        named_tuple(type("Bad", (), {"__annotations__": {"x": "list"},
+                                     "x": field(default_factory=list)}))
+    with pytest.raises(TypeError, match="without a default"):
+        named_tuple(type("Bad", (), {"__annotations__": {"x": "int", "y": "int"}, "x": 0}))
+
+
 def test_a_lazy_pattern_is_the_compiled_pattern():
     """lazyre.Pattern compiles on first use and answers as re.compile's pattern does."""
     import re
