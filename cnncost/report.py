@@ -909,6 +909,15 @@ _MOVED = FIELDS.index("bytes_moved")
 _TEXTS_KEPT = 4096  # runs of a row's values kept as text for the rows that repeat them
 
 
+def _repeats(distinct: int, rows: int) -> bool:
+    """Whether keeping a run's texts still pays after `rows` rows gave `distinct`
+    of them: while most rows repeat one (a generated spec's chain, ResNet-50's
+    blocks: half its rows), and at most _TEXTS_KEPT are kept. Where few repeat
+    (Inception-v3's costs: none of 322), looking them up is ~10% of the layers'
+    JSON time, so they are formatted on every row after the first ~64."""
+    return distinct < _TEXTS_KEPT and 4 * distinct <= 3 * rows + 64
+
+
 def _row_templates(n_inputs: int, newline: str) -> tuple[str, str, str]:
     """A layer's dict as _json_value writes it at this indent, as three templates
     with a %s for each value of LAYER_KEYS (one for each input and each dimension
@@ -1002,8 +1011,8 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
             return
         templates: dict[int, tuple[str, str, str]] = {}  # by the number of inputs
         # a row's costs and its memory metrics as JSON (_row_templates), by value
-        costs_texts: dict[tuple[int, ...], str] = {}
-        mem_texts: dict[tuple[int, ...], str] = {}
+        costs_texts: dict[tuple[int, ...], str] | None = {}  # None: not kept (_repeats)
+        mem_texts: dict[tuple[int, ...], str] | None = {}
         notations: dict[int, str] = {}  # a layer's notation, as JSON, by id (the rows hold them)
         # an intensity as JSON, by value: repr of a float is a tenth of a row's time, and
         # a network's layers have few (never -0.0 or NaN, whose repr a dict would confuse)
@@ -1022,19 +1031,23 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
             ratio_text = ratios.get(ratio)  # type: ignore[arg-type]
             if ratio_text is None:
                 ratio_text = ratios[ratio] = float.__repr__(ratio)  # type: ignore[arg-type]
-            key = (id(out), params, macs, complexity, ops)  # the rows hold each output
-            costs_text = costs_texts.get(key)
+            # the costs' run by output (the rows hold each) and costs; memory's by its values
+            costs_text = None if costs_texts is None else \
+                costs_texts.get((id(out), params, macs, complexity, ops))
             if costs_text is None:
-                if len(costs_texts) >= _TEXTS_KEPT:  # a network of few repeats: memory stays flat
-                    costs_texts.clear()
-                costs_text = costs_texts[key] = costs_template % (
-                    out.h, out.w, out.c, params, macs, 2 * macs, complexity,
-                    out.h * out.w * out.c, ops)
-            mem_text = mem_texts.get(mem)
+                costs_text = costs_template % (out.h, out.w, out.c, params, macs, 2 * macs,
+                                               complexity, out.h * out.w * out.c, ops)
+                if costs_texts is not None:
+                    costs_texts[id(out), params, macs, complexity, ops] = costs_text
+                    if not _repeats(len(costs_texts), index):
+                        costs_texts = None  # formatted on every row from here on
+            mem_text = None if mem_texts is None else mem_texts.get(mem)
             if mem_text is None:
-                if len(mem_texts) >= _TEXTS_KEPT:
-                    mem_texts.clear()
-                mem_text = mem_texts[mem] = mem_template % mem
+                mem_text = mem_template % mem
+                if mem_texts is not None:
+                    mem_texts[mem] = mem_text
+                    if not _repeats(len(mem_texts), index):
+                        mem_texts = None
             yield template % (
                 index, _json_str(name), _json_str(kind), notation, _json_str(stage),
                 *inputs, costs_text, mem_text, ratio_text,
