@@ -140,10 +140,9 @@ def _saved(graph: Graph, infos: list, kinds: list, costs: list,  # type: ignore[
         else:
             ins = tuple([grads[j] for j in inputs])
             any_grad = any(ins)
-        if not cost.params:
-            if not any_grad:
-                out.append(0)  # nothing needs this layer's backward, nor its output a gradient
-                continue
+        if not cost.params and not any_grad:
+            out.append(0)  # nothing needs this layer's backward, nor its output a gradient
+            continue
         grads[k] = True
         new = 0
         for i, item in enumerate(kind.saved(node.layer, info, ins)):
