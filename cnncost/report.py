@@ -901,8 +901,8 @@ def layer_values(r: LayerCost, batch: int = 1) -> tuple[Any, ...]:
 # The metrics as json_texts reads them off a row: the costs, then memory.FIELDS
 # (LayerCost.mem) in their order; where METRICS says otherwise it reads layer_values.
 _ROW_METRICS = ("params", "macs", "flops", "complexity", "activations", "ops", *FIELDS)
-# A LayerCost's fields as json_texts unpacks them (one unpacking is cheaper than
-# a dozen named reads of a tuple); a row of other fields takes layer_values' path.
+# A LayerCost's fields as json_texts unpacks them (it reads 14 of the 16); a row of
+# other fields takes layer_values' path.
 _ROW_FIELDS = ("index", "name", "kind", "layer", "inputs", "stage", "output", "params", "macs",
                "complexity", "ops", "rf", "jump", "train_only", "mem", "path")
 _MOVED = FIELDS.index("bytes_moved")
@@ -935,7 +935,7 @@ def _row_templates(n_inputs: int, newline: str) -> tuple[str, str, str]:
         _json_str(k).replace("%", "%%") + ": " + values.get(k, "%s") for k in LAYER_KEYS)
         + newline + "}").split("%s")  # pieces[i]: the text before value i
     costs = LAYER_KEYS.index("output") + n_inputs - 1  # its first value (inputs has n_inputs)
-    mem = costs + 3 + LAYER_KEYS.index(FIELDS[0]) - LAYER_KEYS.index("output") - 1
+    mem = costs + 3 + LAYER_KEYS.index(FIELDS[0]) - LAYER_KEYS.index("params")  # after ops
     end = mem + len(FIELDS)
 
     def run(a: int, b: int) -> str:  # values a … b-1 and the text between them
