@@ -91,8 +91,9 @@ class LayerCost:
 _TOTAL_OF = {m.key: m.total_name for m in METRICS}  # live_bytes → peak_activation_bytes
 _GETTERS = tuple((m.total_name, max if m.total == "max" else sum, attrgetter(m.key))
                  for m in METRICS)
-# where each metric that LayerCost.mem holds sits in it (memory.FIELDS' order)
+# where each metric sits: in LayerCost.mem (memory.FIELDS' order), or a field of its own
 _IN_MEM = tuple(MEM_FIELDS.index(m.key) if m.key in MEM_FIELDS else None for m in METRICS)
+_FIELD = tuple(m.key if m.key in LayerCost._fields else None for m in METRICS)
 
 
 @record
@@ -119,10 +120,12 @@ class Totals:
     def of(cls, rows: tuple[LayerCost, ...] | list[LayerCost]) -> "Totals":
         if not rows:
             values = {key: total(map(get, rows)) for key, total, get in _GETTERS}
-        else:  # the memory figures column by column (one tuple a row), the rest by attribute
-            mem = list(zip(*[r.mem for r in rows]))
-            values = {key: total(map(get, rows)) if i is None else total(mem[i])
-                      for (key, total, get), i in zip(_GETTERS, _IN_MEM)}
+        else:  # a row's fields and its memory figures column by column, the rest by attribute
+            columns = dict(zip(LayerCost._fields, zip(*rows)))
+            mem = list(zip(*columns["mem"]))
+            values = {key: total(mem[i]) if i is not None else
+                      total(columns[f]) if f is not None else total(map(get, rows))
+                      for (key, total, get), i, f in zip(_GETTERS, _IN_MEM, _FIELD)}
         return cls(values, sum(1 for r in rows if BY_CLASS[type(r.layer)].conv
                                and not r.train_only))
 

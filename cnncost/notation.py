@@ -807,8 +807,9 @@ def expanded_size(item: Item) -> int:
     (a block that waits for its input channels counts as one)."""
     if isinstance(item, Leaf):
         return 0 if isinstance(item.layer, Identity) else 1
-    if isinstance(item, Chain):
-        return sum(expanded_size(i) for i in item.items)
+    if isinstance(item, Chain):  # most items are layers: counted without a call
+        return sum([(type(i.layer) is not Identity) if type(i) is Leaf else expanded_size(i)
+                    for i in item.items])
     if isinstance(item, Repeat):
         return item.count * expanded_size(item.body)
     if isinstance(item, Deferred):
