@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .record import field, record
+from .record import field, named_tuple, record
 
 
 @record
@@ -28,9 +28,10 @@ class Source:
     indent: int = 0  # columns YAML stripped from each later line of a block scalar
 
 
-@record
+@named_tuple
 class Span:
-    """Half-open character range [start, end) into a Source."""
+    """Half-open character range [start, end) into a Source (a named tuple: one a
+    layer typed; equal by start and end)."""
 
     source: Source = field(repr=False, compare=False)
     start: int = 0

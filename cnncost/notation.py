@@ -227,8 +227,10 @@ def _token_end(text: str, start: int) -> int:
 # Syntax tree
 
 
-@record
-class Leaf:
+new = tuple.__new__  # a named tuple made without its __new__'s Python frame (hot paths)
+
+@named_tuple
+class Leaf:  # a named tuple: one a layer typed; equal by its layer
     layer: Layer
     span: Span = field(compare=False)
 
@@ -563,7 +565,7 @@ class Parser:
             end = t.pos = m.end()
             layer = self._fast_layers.get(key := m.group())
             if layer is not None:
-                return Leaf(layer, Span(t.source, start, end))  # _leaf's span: t.span(start)
+                return new(Leaf, (layer, new(Span, (t.source, start, end))))  # fast Leaf(…)  # _leaf's span: t.span(start)
             (n0, n1), (a0, a1), (b0, b1) = m.span(1), m.span(2), m.span(3)
             src = t.source
             raw: list[tuple[str | None, Value]] = [
@@ -583,7 +585,7 @@ class Parser:
         if layer is not None:  # checked below when first seen
             # where _call leaves the tokenizer: after the blanks its check for '(' skipped
             end = t.pos = t._skipped = m.end()
-            return Leaf(layer, Span(t.source, start, end))
+            return new(Leaf, (layer, new(Span, (t.source, start, end))))  # fast Leaf(…)
         low = word.lower()
         if low not in LAYERS or low in ("f", "t", "fc", "input") or low in self.blocks \
                 or low in BRANCH_WORDS or _GLUED.fullmatch(word):
@@ -881,8 +883,7 @@ class Lowerer:
     def _node(self, leaf: Leaf, prev: int, unit: int, stage: str | None) -> Node:
         """A layer's node, reading node `prev`, where lowering is."""
         # Node(…), without its __new__'s Python frame
-        return tuple.__new__(Node, (leaf.layer, (prev,), leaf.span, unit, stage, self.train_only,
-                                    self.path))
+        return new(Node, (leaf.layer, (prev,), leaf.span, unit, stage, self.train_only, self.path))
 
     def _append(self, node: Node) -> int:
         if len(self.nodes) >= MAX_LAYERS:
