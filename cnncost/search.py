@@ -186,6 +186,9 @@ def replace(net: NetworkCost, label: str, tolerance: float = 0.05,
         widths = tuple(range(8, 2 * info.n_out + 1, 8))
     sizes = tuple(dict.fromkeys(sizes))  # each once, in the order given
     widths = tuple(dict.fromkeys(widths))
+    if min(widths, default=1) < 1:
+        raise CnnCostError(f"width {min(widths)} is not a positive number of filters",
+                           hint="give widths of at least 1", cli_hint="give --widths of at least 1")
     if len(widths) > MAX_WIDTHS:
         raise CnnCostError(f"{len(widths):,} widths are more than {MAX_WIDTHS:,}",
                            hint="give fewer widths", cli_hint="give fewer --widths")
@@ -247,11 +250,24 @@ NUMPY_FROM = 400_000  # grid cells (widths × depths × sizes) from which numpy 
 # uniform stack covers it). Two backends, the same answer: Python ints compared
 # as the floats numpy compares.
 def _stack_python(widths: tuple[int, ...]) -> Any:
+    """The widths within tolerance found by bisection: for widths n ≥ 1 (lin > 0,
+    sq ≥ 0) the complexity (lin + sq·n)·n grows with n, so its distance to c0 falls,
+    then rises, and the widths within tolerance are one run of the sorted widths
+    (the search ranks its candidates itself, so their order here does not matter)."""
+    from bisect import bisect_left
+    ordered = sorted(widths)
+
     def stack(c0: int, tolerance: float, n_out: int, lin: int, sq: int, p_lin: int, p_sq: int,
               p_0: int) -> list[tuple[int, int, int]]:
         tol = tolerance * c0
-        return [(n, cx, (p_lin + p_sq * n) * n + p_0) for n in widths
-                if n != n_out and float(abs((cx := (lin + sq * n) * n) - c0)) <= tol]
+        rising = bisect_left(ordered, True, key=lambda n: (lin + sq * n) * n >= c0)
+        # the same test as the scan's, float(abs(cx − c0)) <= tol, on each side of c0
+        first = bisect_left(ordered, True, 0, rising,
+                            key=lambda n: float(c0 - (lin + sq * n) * n) <= tol)
+        end = bisect_left(ordered, True, rising, len(ordered),
+                          key=lambda n: float((lin + sq * n) * n - c0) > tol)
+        return [(n, (lin + sq * n) * n, (p_lin + p_sq * n) * n + p_0)
+                for n in ordered[first:end] if n != n_out]
     return stack
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from clihelp import run
 from cnncost.costs import analyze
+from cnncost.errors import CnnCostError
 from cnncost.resolve import load, one_network
 from cnncost.search import candidate_network, replace, stage_info
 from cnncost.yaml_spec import load_document
@@ -348,6 +349,36 @@ def test_stacks_that_would_shrink_the_map_away_are_cut_short():
     net = analyze(load("Input(6,6,4) -> 4F(2,2) -> 4F(2,2)").networks[""].graph())
     _, cands, _ = replace(net, "1", tolerance=10.0, sizes=(2,), depths=(1, 16), widths=(4, 8))
     assert cands and {c.layers for c in cands} == {2}
+
+
+def test_the_python_grid_finds_every_width_a_scan_finds():
+    """_stack_python bisects the sorted widths for the run within tolerance; a scan of
+    every width, written here, finds the same ones: widths in any order, the
+    restoring width left out, bounds that land exactly on the tolerance, no width
+    within it, and every width within it."""
+    import random
+
+    import cnncost.search as search
+    rng = random.Random(15)
+    for trial in range(400):
+        widths = tuple(rng.sample(range(1, 400), rng.randint(1, 60)))
+        lin, sq = rng.randint(1, 10**6), rng.choice([0, rng.randint(1, 10**4)])
+        n_out = rng.choice(widths)
+        probe = rng.choice(widths)
+        c0 = (lin + sq * probe) * probe + rng.randint(-50, 50)  # near a width's complexity
+        tolerance = rng.choice([0.0, 0.001, 0.05, 0.3, 5.0, 1e9])
+        if trial % 7 == 0:  # a bound exactly on the tolerance: c0 ± tol is a width's complexity
+            c0 = (lin + sq * probe) * probe * 2
+            tolerance = 0.5
+        p_lin, p_sq, p_0 = rng.randint(0, 99), rng.randint(0, 9), rng.randint(0, 9)
+        tol = tolerance * c0
+        expected = sorted((n, (lin + sq * n) * n, (p_lin + p_sq * n) * n + p_0) for n in widths
+                          if n != n_out and abs((lin + sq * n) * n - c0) <= tol)
+        got = search._stack_python(widths)(c0, tolerance, n_out, lin, sq, p_lin, p_sq, p_0)
+        assert sorted(got) == expected, (trial, widths, lin, sq, c0, tolerance)
+    net = analyze(load("Input(6,6,4) -> 4F(3,3) -> 4F(3,3)").networks[""].graph())
+    with pytest.raises(CnnCostError, match="width 0 is not a positive"):  # bisection needs n ≥ 1
+        replace(net, "1", widths=(8, 0))
 
 
 @pytest.mark.parametrize("spec, stage", [("he2015-a", "3"), ("he2015-b", "2"), ("vgg16", None)])
