@@ -227,7 +227,7 @@ def _token_end(text: str, start: int) -> int:
 # Syntax tree
 
 
-new = tuple.__new__  # a named tuple made without its __new__'s Python frame (hot paths)
+_new = tuple.__new__  # a named tuple made without its __new__'s Python frame (hot paths)
 
 @named_tuple
 class Leaf:  # a named tuple: one a layer typed; equal by its layer
@@ -565,7 +565,7 @@ class Parser:
             end = t.pos = m.end()
             layer = self._fast_layers.get(key := m.group())
             if layer is not None:
-                return new(Leaf, (layer, new(Span, (t.source, start, end))))  # fast Leaf(…)  # _leaf's span: t.span(start)
+                return _new(Leaf, (layer, _new(Span, (t.source, start, end))))  # span: t.span(start)
             (n0, n1), (a0, a1), (b0, b1) = m.span(1), m.span(2), m.span(3)
             src = t.source
             raw: list[tuple[str | None, Value]] = [
@@ -585,7 +585,7 @@ class Parser:
         if layer is not None:  # checked below when first seen
             # where _call leaves the tokenizer: after the blanks its check for '(' skipped
             end = t.pos = t._skipped = m.end()
-            return new(Leaf, (layer, new(Span, (t.source, start, end))))  # fast Leaf(…)
+            return _new(Leaf, (layer, _new(Span, (t.source, start, end))))  # Leaf(…), fast
         low = word.lower()
         if low not in LAYERS or low in ("f", "t", "fc", "input") or low in self.blocks \
                 or low in BRANCH_WORDS or _GLUED.fullmatch(word):
@@ -882,8 +882,7 @@ class Lowerer:
 
     def _node(self, leaf: Leaf, prev: int, unit: int, stage: str | None) -> Node:
         """A layer's node, reading node `prev`, where lowering is."""
-        # Node(…), without its __new__'s Python frame
-        return new(Node, (leaf.layer, (prev,), leaf.span, unit, stage, self.train_only, self.path))
+        return _new(Node, (leaf.layer, (prev,), leaf.span, unit, stage, self.train_only, self.path))
 
     def _append(self, node: Node) -> int:
         if len(self.nodes) >= MAX_LAYERS:
