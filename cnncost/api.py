@@ -23,12 +23,11 @@ from .costs import NetworkCost
 from .errors import CnnCostError, did_you_mean, shorten
 from .graph import Graph
 from .model import Document, NetworkSpec, Padding, Shape
-from .record import fields, record
+from .record import fields
 
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 
-@record
 class Analysis(NetworkCost):
     """A NetworkCost (rows, stages, totals) that can say itself as the CLI's JSON."""
 

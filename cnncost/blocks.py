@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 from . import lazyre
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
-from .record import record
+from .record import Record
 
 SIGNATURE = lazyre.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*"
                             r"(?:\(\s*(.*?)\s*\))?\s*")
@@ -184,8 +184,7 @@ def evaluate(expr: str, env: dict[str, float | int]) -> float | int:
     return value
 
 
-@record
-class Block:
+class Block(Record):
     name: str  # lower-case name used in specs
     params: tuple[tuple[str, float | int | None], ...]  # (name, default or None)
     body: str  # notation text with {expression} placeholders

@@ -18,7 +18,7 @@ from .errors import CnnCostError, shorten
 from .layers import BY_CLASS, Conv, Layer, Pool, PoolOp
 from .metrics import BASELINE, BUDGETS, COMPARED
 from .printer import format_layer
-from .record import fields as record_fields, record
+from .record import Record, fields as record_fields
 
 # ---------------------------------------------------------------------------
 # He & Sun's Table 1 notation, rendered from the graph
@@ -183,8 +183,7 @@ class _Stage:
 # compare
 
 
-@record
-class VariantRow:
+class VariantRow(Record):
     name: str
     net: NetworkCost
     baseline: Totals
@@ -203,8 +202,7 @@ class VariantRow:
         return {s.name: paper_notation(s.rows) for s in self.net.stages}
 
 
-@record
-class Comparison:
+class Comparison(Record):
     baseline: str
     rows: tuple[VariantRow, ...]
 
@@ -258,8 +256,7 @@ class Change(str, enum.Enum):
     REMOVED = "-"
 
 
-@record
-class DiffRow:
+class DiffRow(Record):
     change: Change
     stage: str  # B's stage of the layer (A's for a removed one)
     a: LayerCost | None
@@ -285,8 +282,7 @@ def comparable_stages(a: list[str], b: list[str]) -> bool:
     return all(name in it for name in short) and bool(set(a) & set(b))
 
 
-@record
-class Diff:
+class Diff(Record):
     a: NetworkCost
     b: NetworkCost
     rows: tuple[DiffRow, ...]
@@ -556,8 +552,7 @@ def parse_percent(text: str, what: str) -> float:
     return float(m.group(1))
 
 
-@record
-class Limit:
+class Limit(Record):
     metric: str  # a metrics.BUDGETS key
     value: int  # the network's value
     limit: int  # the largest allowed value
@@ -574,15 +569,13 @@ class Limit:
         return self.value - self.limit
 
 
-@record
-class StageGrowth:
+class StageGrowth(Record):
     stage: str
     before: int  # complexity in the baseline (0 without one)
     after: int
 
 
-@record
-class CheckResult:
+class CheckResult(Record):
     net: NetworkCost
     baseline: NetworkCost | None
     limits: tuple[Limit, ...]

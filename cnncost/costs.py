@@ -33,7 +33,7 @@ from .layers.base import Jump
 from .memory import FIELDS as MEM_FIELDS
 from .metrics import METRICS
 from .model import Graph, Level, Shape
-from .record import named_tuple, record
+from .record import NamedTuple, Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def layer_cost(layer: Layer, info: NodeInfo) -> Cost:
 # Results
 
 
-@named_tuple
-class LayerCost:
+class LayerCost(NamedTuple):
     """One row: a node of the graph and its costs (a named tuple: made once per
     layer, on the hot path, at a fifth of a record's cost)."""
 
@@ -96,8 +95,7 @@ _IN_MEM = tuple(MEM_FIELDS.index(m.key) if m.key in MEM_FIELDS else None for m i
 _FIELD = tuple(m.key if m.key in LayerCost._fields else None for m in METRICS)
 
 
-@record
-class Totals:
+class Totals(Record):
     """Sums of every metric over a set of rows; computed, never stored beside the rows.
     Read a metric as ``totals.macs`` or ``totals["macs"]``."""
 
@@ -137,8 +135,7 @@ class Totals:
         return cls(values, sum(p.conv_layers for p in parts))
 
 
-@record
-class StageCost:
+class StageCost(Record):
     name: str
     rows: tuple[LayerCost, ...]
 
@@ -152,8 +149,7 @@ class StageCost:
         return Totals.of(self.rows)
 
 
-@record
-class NetworkCost:
+class NetworkCost(Record):
     name: str
     input: Shape
     padding: str

@@ -40,11 +40,10 @@ from .layers import Act, PoolOp
 from .layers.base import adaptive_windows
 from .layers.conv import strides_of
 from .model import Shape
-from .record import record
+from .record import Record
 
 
-@record
-class Gap:
+class Gap(Record):
     """What a rule returns for a layer the tool reports it cannot count (fully or
     in part): `counted` is what the tool still adds for the layer, `why` what it
     says it does not count."""
@@ -53,8 +52,7 @@ class Gap:
     counted: int = 0
 
 
-@record
-class View:
+class View(Record):
     """What a rule sees of one layer: the layer spec, its inputs and output (H×W×C),
     cnncost's MACs for it, and the padding cnncost resolved (top, bottom, left, right)."""
 
@@ -94,8 +92,7 @@ class View:
 Rule = Callable[[View], "int | Gap"]
 
 
-@record
-class Tool:
+class Tool(Record):
     name: str
     version: str  # the release the rules were read from and tested against
     unit: str  # what its number is: "MACs", "FLOPs", "Mult-Adds"
@@ -103,8 +100,7 @@ class Tool:
     rules: Mapping[str, Rule]  # layer kind (layers.KINDS) → rule
 
 
-@record
-class Count:
+class Count(Record):
     """What one tool reports for a network, row by row."""
 
     tool: str

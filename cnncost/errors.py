@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .record import field, named_tuple, record
+from .record import NamedTuple, Record, field
 
 
-@record
-class Source:
+class Source(Record):
     """A piece of spec text and where it came from."""
 
     text: str  # the spec text exactly as the user typed it
@@ -28,8 +27,7 @@ class Source:
     indent: int = 0  # columns YAML stripped from each later line of a block scalar
 
 
-@named_tuple
-class Span:
+class Span(NamedTuple):
     """Half-open character range [start, end) into a Source (a named tuple: one a
     layer typed; equal by start and end)."""
 

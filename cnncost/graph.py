@@ -12,15 +12,14 @@ from .errors import CnnCostError
 from .layers import BY_CLASS, Ctx, Layer, ShapeError
 from .layers.base import Jump
 from .model import INPUT, Graph, Node, Padding, Shape
-from .record import named_tuple
+from .record import NamedTuple
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
     from typing import Any
 
 
-@named_tuple
-class NodeInfo:
+class NodeInfo(NamedTuple):
     """What shape inference learns about one node (a named tuple: made once per
     node, on the hot path)."""
 

@@ -30,7 +30,7 @@ import os
 
 from .layers import BY_CLASS
 from .model import INPUT, Graph
-from .record import record
+from .record import Record
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 
@@ -176,8 +176,7 @@ def peak(live: list[int]) -> tuple[int, int]:
 # Devices and the roofline: a lower bound, never a prediction
 
 
-@record
-class Device:
+class Device(Record):
     """Peak arithmetic and memory bandwidth of a machine (a YAML device file)."""
 
     name: str

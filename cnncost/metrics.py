@@ -7,12 +7,11 @@ sum it over rows. Adding one is a row here plus the rule that computes it
 
 from __future__ import annotations
 
-from .record import record
+from .record import Record
 
 
 
-@record
-class Metric:
+class Metric(Record):
     key: str  # JSON and CSV key, and the LayerCost attribute that holds it
     label: str  # column header in the terminal table and markdown
     meaning: str  # one line, for help texts and the docs

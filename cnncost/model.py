@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 
 from .errors import CnnCostError, Span
-from .record import field, named_tuple, record
+from .record import NamedTuple, Record, field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from .notation import Chain
 
 
-@record
-class Shape:
+class Shape(Record):
     """A tensor H×W×C. A flat vector of n features is 1×1×n."""
 
     h: int  # height
@@ -46,8 +45,7 @@ class Padding(str, enum.Enum):
 INPUT = -1  # the node id that stands for the network's input tensor
 
 
-@record
-class Level:
+class Level(Record):
     """One level of a network's structure that `analyze --depth` folds: a named
     block's call, a branch merge (res[ … ], add/concat/mul[ … | … ]), an aux[ … ]
     head or a repeat. One object per occurrence, shared by the path of every node in it."""
@@ -64,8 +62,7 @@ class Level:
         return " ".join(self.span.source.text[self.span.start:self.span.end].split())
 
 
-@named_tuple
-class Node:
+class Node(NamedTuple):
     """One layer in the graph (a named tuple: made once per layer, on the hot path)."""
 
     layer: Any  # what the layer is: a spec from cnncost.layers
@@ -77,8 +74,7 @@ class Node:
     path: tuple[Level, ...] = field(default=(), compare=False)  # the levels it is inside, outer first
 
 
-@record
-class Graph:
+class Graph(Record):
     """A network: nodes in topological order (each reads only earlier nodes)."""
 
     nodes: tuple[Node, ...]
@@ -94,8 +90,7 @@ class Graph:
         return len(self.nodes) - 1
 
 
-@record
-class NetworkSpec:
+class NetworkSpec(Record):
     """A network as written: its (optionally labelled) stages of parsed chains."""
 
     name: str
@@ -129,8 +124,7 @@ class NetworkSpec:
         return graph
 
 
-@record
-class Document:
+class Document(Record):
     """What a spec file holds: one network, or named variants with a baseline."""
 
     networks: dict[str, NetworkSpec]

@@ -41,7 +41,7 @@ from .errors import CnnCostError, Source, Span, did_you_mean, shorten
 from .layers import BRANCHES, SYNTAX, Identity, Layer
 from .layers.base import TORCH_SPELLINGS, Args, Value
 from .model import INPUT, Graph, Level, Node, Padding, Shape
-from .record import field, named_tuple, record
+from .record import NamedTuple, Record, field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
@@ -110,8 +110,7 @@ _FC_N = lazyre.compile(r"fc\d+")  # fc4096 read as one NAME
 _SHAPE_TEXT = lazyre.compile(r"\s*(\d+)\s*[x×X,]\s*(\d+)\s*[x×X,]\s*(\d+)\s*")  # parse_shape
 
 
-@named_tuple
-class Token:  # one per token read: a tuple is the cheapest to make
+class Token(NamedTuple):  # one per token read: a tuple is the cheapest to make
     kind: str
     text: str
     start: int
@@ -229,35 +228,30 @@ def _token_end(text: str, start: int) -> int:
 
 _new = tuple.__new__  # a named tuple made without its __new__'s Python frame (hot paths)
 
-@named_tuple
-class Leaf:  # a named tuple: one a layer typed; equal by its layer
+class Leaf(NamedTuple):  # a named tuple: one a layer typed; equal by its layer
     layer: Layer
     span: Span = field(compare=False)
 
 
-@record
-class Repeat:
+class Repeat(Record):
     body: "Item"
     count: int
     span: Span = field(compare=False)
 
 
-@record
-class Branch:
+class Branch(Record):
     op: str  # "concat" | "add"
     branches: tuple["Chain", ...]
     span: Span = field(compare=False)
 
 
-@record
-class Chain:
+class Chain(Record):
     items: tuple["Item", ...]
     block: str | None = field(default=None, compare=False)  # a named block's body: its name
     span: Span | None = field(default=None, compare=False)  # … and where it is called
 
 
-@record
-class Deferred:
+class Deferred(Record):
     """A call of a block that reads `cin`, the channels reaching it: it is
     expanded during lowering, once shape inference knows them."""
 
@@ -280,8 +274,7 @@ class Deferred:
 Item = Leaf | Repeat | Branch | Chain | Deferred
 
 
-@record
-class Parsed:
+class Parsed(Record):
     """A parsed spec: its optional Input(...) and its chain."""
 
     input: Shape | None

@@ -83,7 +83,7 @@ from .layers.base import tf_same
 from .layers.reshape import chunk_slices
 from .model import INPUT, Document, NetworkSpec, Node, Padding, Shape
 from .notation import Branch, Chain, Item, Leaf, Repeat
-from .record import record, replace
+from .record import Record, replace
 
 MAX_STAGES = 64  # more module groups than this: no stage labels
 MAX_PERIOD = 8  # the longest run of items folded into a [ … ]×k repeat
@@ -94,8 +94,7 @@ OPSET_MIN = 7  # ONNX opsets older than this are refused
 # The result
 
 
-@record
-class Uncosted:
+class Uncosted(Record):
     """A node that costs nothing because cnncost has no rule for it."""
 
     op: str  # ONNX op type (or aten op for torch)
@@ -103,8 +102,7 @@ class Uncosted:
     reason: str  # why it has no mapping
 
 
-@record
-class Imported:
+class Imported(Record):
     """What an import gives: the Document, and what it could not cost."""
 
     document: Document  # one network, ready for analyze / format_document
@@ -130,8 +128,7 @@ class Unsupported(Exception):
         self.reason = reason
 
 
-@record(frozen=False)
-class Const:
+class Const(Record, frozen=False):
     """A constant: an initializer or parameter (`param`), or an exporter's constant."""
 
     dims: tuple[int, ...]
@@ -158,8 +155,7 @@ def const_of(array: Any, name: str = "", param: bool = False) -> Const:
     return Const(tuple(int(d) for d in a.shape), name, param, None, a)
 
 
-@record
-class Val:
+class Val(Record):
     """A tensor computed by the network: node `node`'s output (an H×W×C map),
     seen by the model in `form` with `dims`.
 
@@ -178,8 +174,7 @@ class Val:
 UNKNOWN = object()  # the output of a node that could not be converted
 
 
-@record
-class Origin:
+class Origin(Record):
     """Where a layer came from in the model."""
 
     op: str
@@ -191,8 +186,7 @@ class Origin:
                     len(self.op) + 1 + max(1, len(self.name)))
 
 
-@record(frozen=False)
-class RawNode:
+class RawNode(Record, frozen=False):
     layer: Layer
     inputs: tuple[int, ...]
     origin: Origin

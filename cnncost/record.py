@@ -1,24 +1,34 @@
-"""Value classes without the import-time cost of dataclasses.
+"""Value classes without the import-time cost of dataclasses or namedtuple.
 
-``@record`` makes what ``@dataclass(frozen=True, slots=True)`` makes — fields from
-the annotations, ``__slots__``, ``__init__``, ``__repr__``, ``__eq__``, ``__hash__``,
-``__match_args__``, frozen ``__setattr__``/``__delattr__`` and pickling — for a
-fraction of the cost: Python 3.11's dataclasses compile six functions per class
-when the module is imported (~0.6 ms a class here, ~80 classes between the parser,
-the layer kinds and the costs, plus ~10 ms to import dataclasses and inspect),
-which was a third of ``cnncost analyze resnet50 --format json``. A record
-compiles each of its ``__init__``, ``__eq__`` and ``__hash__`` the first time it is
-called, so a class no run makes costs nothing, and the compiled
-methods are the ones dataclasses would write (an instance costs the same to make).
+``class P(Record)`` makes what ``@dataclass(frozen=True, slots=True)`` makes —
+fields from the annotations, ``__slots__``, ``__init__``, ``__repr__``,
+``__eq__``, ``__hash__``, ``__match_args__``, frozen ``__setattr__``/``__delattr__``
+and pickling — and ``class P(Record, frozen=False)`` a mutable one; ``class
+P(NamedTuple)`` makes what ``typing.NamedTuple`` makes, a tuple whose fields are
+named. Each costs one class creation (~60k instructions, most of it CPython's
+own slot set-up), where Python 3.11's dataclasses compile six functions per
+class when the module is imported and ``collections.namedtuple`` compiles one and
+creates two classes (~0.6 ms a class; ~90 classes between the parser, the layer
+kinds and the costs, which was a third of ``cnncost analyze resnet50 --format
+json``), and a decorator, however cheap, makes the class a second time to give it
+slots. A record compiles each of its ``__init__``, ``__eq__`` and ``__hash__``,
+and a named tuple its ``__new__``, the first time it is called, so a class no run
+makes costs nothing, and the compiled methods are the ones dataclasses and
+namedtuple would write (an instance costs the same to make).
 
 ``field(default=, default_factory=, compare=, repr=)`` is dataclasses' field for
-those four options; :func:`fields` and :func:`replace` are dataclasses' too. For
-code that asks dataclasses itself (``dataclasses.fields``, ``replace``,
-``asdict``, ``is_dataclass``), a record answers ``__dataclass_fields__`` on first
-use (importing dataclasses then, off the hot path).
+those four options (a named tuple's field takes all but ``default_factory``);
+:func:`fields` and :func:`replace` are dataclasses' too. For code that asks
+dataclasses itself (``dataclasses.fields``, ``replace``, ``asdict``,
+``is_dataclass``), a record answers ``__dataclass_fields__`` on first use
+(importing dataclasses then, off the hot path). :func:`record` and
+:func:`named_tuple` make the same classes from a class already made (for a
+class body written once and made both ways, as the tests do).
 """
 
 from __future__ import annotations
+
+from _collections import _tuplegetter  # what namedtuple's fields are, without importing collections
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:  # typing costs a third of a bare interpreter's start to import
@@ -27,22 +37,30 @@ if TYPE_CHECKING:  # typing costs a third of a bare interpreter's start to impor
     T = TypeVar("T", bound=type)
 MISSING: Any = type("MISSING", (), {"__repr__": lambda self: "MISSING"})()
 _FACTORY: Any = type("FACTORY", (), {"__repr__": lambda self: "<factory>"})()
+_tuple_new = tuple.__new__
 
 
 class FrozenError(AttributeError):
     """Assigning to a field of a frozen record (dataclasses' FrozenInstanceError)."""
 
 
-class Field:
-    __slots__ = ("name", "default", "default_factory", "compare", "repr")
+class Field(tuple):  # type: ignore[type-arg]
+    """A field: its name, default or default_factory, and whether it is compared
+    and shown (a tuple, made in one call: a class has a few, and ~90 classes are
+    made on every run)."""
 
-    def __init__(self, default: Any = MISSING, default_factory: Any = MISSING,
-                 compare: bool = True, repr: bool = True) -> None:
+    __slots__ = ()
+    name = _tuplegetter(0, "the field's name")
+    default = _tuplegetter(1, "its default, or MISSING")
+    default_factory = _tuplegetter(2, "what makes its default, or MISSING")
+    compare = _tuplegetter(3, "whether == and hash read it")
+    repr = _tuplegetter(4, "whether repr shows it")
+
+    def __new__(cls, default: Any = MISSING, default_factory: Any = MISSING,
+                compare: bool = True, repr: bool = True, name: str = "") -> Field:
         if default is not MISSING and default_factory is not MISSING:
             raise ValueError("cannot specify both default and default_factory")
-        self.name = ""
-        self.default, self.default_factory = default, default_factory
-        self.compare, self.repr = compare, repr
+        return _tuple_new(cls, (name, default, default_factory, compare, repr))
 
     def __repr__(self) -> str:
         return f"Field({self.name!r})"
@@ -69,116 +87,23 @@ def replace(obj: Any, /, **changes: Any) -> Any:
     return obj.__class__(**changes)
 
 
-def _own_fields(cls: type) -> list[Field]:
+def _own_fields(ns: dict[str, Any]) -> list[Field]:
+    """The fields a class body declares (its annotations, ClassVars left out)."""
     out = []
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-        if isinstance(annotation, str) and annotation.replace("typing.", "").startswith("ClassVar"):
+    get = ns.get
+    for name, annotation in get("__annotations__", {}).items():
+        if isinstance(annotation, str) and "ClassVar" in annotation:
             continue
-        value = cls.__dict__.get(name, MISSING)
-        f = value if isinstance(value, Field) else Field(default=value)
-        f.name = name
-        out.append(f)
+        value = get(name, MISSING)
+        out.append(_tuple_new(Field, (name, *value[1:]) if value.__class__ is Field else
+                              (name, value, MISSING, True, True)))
     return out
 
 
-def record(cls: T | None = None, *, frozen: bool = True) -> Any:
-    """The class decorator (``@record`` or ``@record(frozen=False)``)."""
-    if cls is None:
-        return lambda c: _make(c, frozen)
-    return _make(cls, frozen)
-
-
-def _make(cls: type, frozen: bool) -> type:
-    own = _own_fields(cls)
-    inherited: dict[str, Field] = {}
-    for base in reversed(cls.__mro__[1:]):
-        for f in base.__dict__.get("__record_fields__", ()):
-            inherited[f.name] = f
-    all_fields = {**inherited, **{f.name: f for f in own}}
-    seen_default = False
-    for f in all_fields.values():
-        has_default = f.default is not MISSING or f.default_factory is not MISSING
-        if seen_default and not has_default:
-            raise TypeError(f"non-default argument {f.name!r} follows default argument")
-        seen_default = seen_default or has_default
-    ns = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
-    for f in own:
-        ns.pop(f.name, None)
-    ns["__slots__"] = tuple(f.name for f in own if f.name not in inherited)
-    ns["__record_fields__"] = tuple(all_fields.values())
-    ns["__record_frozen__"] = frozen
-    explicit_hash = not ("__hash__" not in ns or (ns["__hash__"] is None and "__eq__" in ns))
-    for name in ("__init__", "__eq__") + (() if explicit_hash else ("__hash__",)):
-        if name not in ns:
-            ns[name] = _stub(name)
-    if not frozen and not explicit_hash:
-        ns["__hash__"] = None  # mutable and compared by value: unhashable, as dataclasses
-    ns.setdefault("__repr__", _repr)
-    ns.setdefault("__match_args__", tuple(all_fields))
-    if frozen:
-        for name, method in (("__setattr__", _frozen_setattr), ("__delattr__", _frozen_delattr)):
-            if name in ns:
-                raise TypeError(f"cannot overwrite attribute {name} in class {cls.__name__}")
-            ns[name] = method
-    ns.setdefault("__getstate__", _getstate)
-    ns.setdefault("__setstate__", _setstate)
-    ns["__dataclass_fields__"] = _DataclassFields()
-    new = type(cls)(cls.__name__, cls.__bases__, ns)
-    new.__qualname__ = cls.__qualname__
-    return new
-
-
-def named_tuple(cls: type) -> Any:
-    """A class written as a typing.NamedTuple (fields annotated, defaults assigned,
-    methods and docstring kept) made with collections.namedtuple, without
-    importing typing: ``@named_tuple`` over ``class Geometry:``. For the value
-    classes of many fields made once per layer: a tuple takes its fields at once,
-    where a record's init sets each (~0.4k instructions a field; with two or three
-    fields the two cost about the same).
-
-    A field may be a ``field(default=, compare=, repr=)`` as in a record: where
-    one is not compared (where it was typed), the tuple is equal to another of its
-    class, and hashes, by the compared fields alone, as a record does; where one
-    is not shown, repr leaves it out. :func:`fields` and :func:`replace` work."""
-    from collections import namedtuple
-    from operator import itemgetter
-    fs = _own_fields(cls)
-    if any(f.default_factory is not MISSING for f in fs):
-        raise TypeError(f"{cls.__name__}: a named tuple's field takes no default_factory")
-    defaults = [f.default for f in fs if f.default is not MISSING]
-    if any(f.default is MISSING for f in fs[len(fs) - len(defaults):]):
-        raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
-    base = namedtuple(cls.__name__, [f.name for f in fs], defaults=defaults, module=cls.__module__)
-    ns = {k: v for k, v in cls.__dict__.items()
-          if k not in base._fields and k not in ("__dict__", "__weakref__")}
-    ns["__slots__"] = ()
-    ns["__record_fields__"] = tuple(fs)
-    if not all(f.repr for f in fs):
-        ns.setdefault("__repr__", _repr)
-    if not all(f.compare for f in fs):
-        key = itemgetter(*[i for i, f in enumerate(fs) if f.compare])
-
-        # Another class is never equal, a plain tuple of the same values neither
-        # (NotImplemented would let tuple's own ==, which compares every field, answer).
-        def __eq__(self: Any, other: Any) -> Any:
-            return other.__class__ is self.__class__ and key(self) == key(other)
-
-        def __ne__(self: Any, other: Any) -> Any:
-            return other.__class__ is not self.__class__ or key(self) != key(other)
-
-        def __hash__(self: Any) -> int:
-            return hash(key(self))
-        for method in (__eq__, __ne__, __hash__):
-            method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
-            ns.setdefault(method.__name__, method)
-    new = type(cls.__name__, (base,), ns)
-    new.__qualname__ = cls.__qualname__
-    return new
-
-
-def _stub(name: str) -> Callable[..., Any]:
-    """A method that compiles the class's own __init__, __eq__ or __hash__ on its
-    first call, then is it."""
+def _stub(name: str) -> Any:
+    """The method every record class starts with as its __init__, __eq__ or
+    __hash__ (one function for all of them): on its first call it compiles the
+    class's own and becomes it."""
     def stub(self: Any, *args: Any, **kwargs: Any) -> Any:
         owner = next(c for c in type(self).__mro__ if c.__dict__.get(name) is stub)
         fn = _compile(owner, name)
@@ -189,10 +114,122 @@ def _stub(name: str) -> Callable[..., Any]:
     return stub
 
 
+_STUBS = {name: _stub(name) for name in ("__init__", "__eq__", "__hash__")}
+
+
+class _RecordType(type):
+    """Record's metaclass: a record class is made once, its slots and methods set
+    before CPython makes it."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any],
+                frozen: bool | None = None) -> Any:
+        if not bases:  # Record itself
+            return type.__new__(mcls, name, bases, ns)
+        own = _own_fields(ns)
+        if len(bases) == 1:  # the common case, without a loop's frames
+            inherited = getattr(bases[0], "__record_fields__", ())
+            if frozen is None:
+                frozen = getattr(bases[0], "__record_frozen__", True)
+        else:
+            inherited = tuple(f for base in bases for f in getattr(base, "__record_fields__", ()))
+            if frozen is None:
+                frozen = all(getattr(b, "__record_frozen__", True) for b in bases)
+        if inherited:  # a later field of the same name replaces an earlier one, in its place
+            by_name = {f.name: f for f in inherited}
+            by_name.update((f.name, f) for f in own)
+            all_fields = tuple(by_name.values())
+            slots = tuple(f.name for f in own if all(g.name != f.name for g in inherited))
+        else:
+            all_fields = tuple(own)
+            slots = tuple([f.name for f in own])
+        seen_default = False
+        for f in all_fields:
+            if f.default is MISSING and f.default_factory is MISSING:
+                if seen_default:
+                    raise TypeError(f"non-default argument {f.name!r} follows default argument")
+            else:
+                seen_default = True
+        pop = ns.pop
+        for f in own:
+            pop(f.name, None)
+        ns["__slots__"] = slots
+        ns["__record_fields__"] = all_fields
+        ns["__record_frozen__"] = frozen
+        # A body with __eq__ and no __hash__ gets the fields' hash, as in dataclasses.
+        explicit_hash = "__hash__" in ns
+        if "__init__" not in ns:
+            ns["__init__"] = _STUBS["__init__"]
+        if "__eq__" not in ns:
+            ns["__eq__"] = _STUBS["__eq__"]
+        if not explicit_hash:
+            ns["__hash__"] = _STUBS["__hash__"] if frozen else None  # mutable: unhashable
+        if "__match_args__" not in ns:
+            ns["__match_args__"] = tuple(f.name for f in all_fields)
+        if frozen:
+            for method in ("__setattr__", "__delattr__"):
+                if method in ns:
+                    raise TypeError(f"cannot overwrite attribute {method} in class {name}")
+            ns["__setattr__"] = _frozen_setattr
+            ns["__delattr__"] = _frozen_delattr
+        return type.__new__(mcls, name, bases, ns)
+
+
+class _DataclassFields:
+    """`__dataclass_fields__` made on first use, so dataclasses' own functions work."""
+
+    def __get__(self, obj: Any, owner: type) -> dict[str, Any]:
+        import dataclasses
+        out = {}
+        for f in owner.__record_fields__:  # type: ignore[attr-defined]
+            d = dataclasses.field(
+                default=dataclasses.MISSING if f.default is MISSING else f.default,
+                default_factory=dataclasses.MISSING if f.default_factory is MISSING
+                else f.default_factory, compare=f.compare, repr=f.repr)
+            d.name = f.name
+            d._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+            out[f.name] = d
+        type.__setattr__(owner, "__dataclass_fields__", out)  # made once: the dict from now on
+        return out
+
+
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__record_fields__ if f.repr)
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+class Record(metaclass=_RecordType):
+    """The base of a record class: ``class Shape(Record):`` with annotated fields."""
+
+    __slots__ = ()
+    __repr__ = _repr
+    __dataclass_fields__ = _DataclassFields()
+
+    def __getstate__(self) -> list[Any]:
+        return [getattr(self, f.name) for f in self.__record_fields__]  # type: ignore[attr-defined]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        fs = self.__record_fields__  # type: ignore[attr-defined]
+        if len(state) != len(fs):  # pickled by a version with other fields
+            raise TypeError(f"cannot unpickle {type(self).__qualname__}: {len(state)} values "
+                            f"for {len(fs)} fields")
+        for f, value in zip(fs, state):
+            object.__setattr__(self, f.name, value)
+
+
+def _frozen_setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    raise FrozenError(f"cannot delete field {name!r}")
+
+
 def _compile(cls: type, name: str) -> Callable[..., Any]:
-    """The method dataclasses would write: one small compile, when first needed."""
+    """The method dataclasses (or namedtuple, for __new__) would write: one small
+    compile, when first needed."""
     fs: tuple[Field, ...] = cls.__dict__["__record_fields__"]
-    env: dict[str, Any] = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
+    env: dict[str, Any] = {"_set": object.__setattr__, "_FACTORY": _FACTORY,
+                           "_tuple_new": _tuple_new}
     compared = "".join(f"{{0}}.{f.name}," for f in fs if f.compare)
     if name == "__eq__":
         source = ["def __eq__(self, other):",
@@ -214,6 +251,8 @@ def _compile(cls: type, name: str) -> Callable[..., Any]:
                 params.append(f"{f.name}=_d_{f.name}")
             else:
                 params.append(f.name)
+            if name == "__new__":
+                continue
             slot = getattr(cls, f.name, None)
             if not cls.__dict__["__record_frozen__"]:
                 body.append(f"  self.{f.name} = {value}")
@@ -222,53 +261,137 @@ def _compile(cls: type, name: str) -> Callable[..., Any]:
                 body.append(f"  _s_{f.name}(self, {value})")
             else:
                 body.append(f"  _set(self, {f.name!r}, {value})")
-        source = [f"def __init__(self, {', '.join(params)}):", *(body or ["  pass"])]
+        if name == "__new__":
+            names = "".join(f"{f.name}, " for f in fs)
+            source = [f"def __new__(_cls, {', '.join(params)}):",
+                      f"  return _tuple_new(_cls, ({names}))"]
+        else:
+            source = [f"def __init__(self, {', '.join(params)}):", *(body or ["  pass"])]
     exec("\n".join(source), env)  # noqa: S102 - our own field names, as dataclasses does
     return env[name]  # type: ignore[no-any-return]
 
 
-_STUB_CODE = _stub("x").__code__
 _SLOT = type(Field.name)  # a slot's member descriptor (Field has __slots__)
 
 
-def _repr(self: Any) -> str:
-    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__record_fields__ if f.repr)
-    return f"{self.__class__.__qualname__}({shown})"
+def _new_stub(cls: Any, *args: Any, **kwargs: Any) -> Any:
+    """Every named tuple's __new__ until its first call compiles the class's own."""
+    owner = next(c for c in cls.__mro__ if "__record_fields__" in c.__dict__)
+    fn = _compile(owner, "__new__")
+    fn.__qualname__ = f"{owner.__qualname__}.__new__"
+    type.__setattr__(owner, "__new__", staticmethod(fn))
+    return fn(cls, *args, **kwargs)
 
 
-def _frozen_setattr(self: Any, name: str, value: Any) -> None:
-    raise FrozenError(f"cannot assign to field {name!r}")
+class _TupleType(type):
+    """NamedTuple's metaclass: a named tuple's class is made once."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> Any:
+        if "_fields" in ns or not any(isinstance(b, _TupleType) for b in bases):
+            return super().__new__(mcls, name, bases, ns)  # NamedTuple itself
+        if any("__record_fields__" in b.__dict__ for b in bases):  # a named tuple's subclass
+            if "__annotations__" in ns:
+                raise TypeError(f"{name}: a named tuple's subclass takes no more fields")
+            ns.setdefault("__slots__", ())
+            return super().__new__(mcls, name, bases, ns)
+        fs = _own_fields(ns)
+        if any(f.default_factory is not MISSING for f in fs):
+            raise TypeError(f"{name}: a named tuple's field takes no default_factory")
+        defaults = {f.name: f.default for f in fs if f.default is not MISSING}
+        if any(f.default is MISSING for f in fs[len(fs) - len(defaults):]):
+            raise TypeError(f"{name}: a field without a default follows one with a default")
+        names = tuple(f.name for f in fs)
+        for i, n in enumerate(names):
+            ns[n] = _tuplegetter(i, f"Alias for field number {i}")
+        ns["__slots__"] = ()
+        ns["_fields"] = ns["__match_args__"] = names
+        ns["_field_defaults"] = defaults
+        ns["__record_fields__"] = tuple(fs)
+        ns.setdefault("__new__", _new_stub)
+        if not all(f.repr for f in fs):
+            ns.setdefault("__repr__", _repr)
+        if not all(f.compare for f in fs):
+            from operator import itemgetter
+            key = itemgetter(*[i for i, f in enumerate(fs) if f.compare])
+
+            # Another class is never equal, a plain tuple of the same values neither
+            # (NotImplemented would let tuple's own ==, which compares every field, answer).
+            def __eq__(self: Any, other: Any) -> Any:
+                return other.__class__ is self.__class__ and key(self) == key(other)
+
+            def __ne__(self: Any, other: Any) -> Any:
+                return other.__class__ is not self.__class__ or key(self) != key(other)
+
+            def __hash__(self: Any) -> int:
+                return hash(key(self))
+            for method in (__eq__, __ne__, __hash__):
+                method.__qualname__ = f"{ns.get('__qualname__', name)}.{method.__name__}"
+                ns.setdefault(method.__name__, method)
+        return super().__new__(mcls, name, bases, ns)
 
 
-def _frozen_delattr(self: Any, name: str) -> None:
-    raise FrozenError(f"cannot delete field {name!r}")
+class NamedTuple(tuple, metaclass=_TupleType):  # type: ignore[misc]
+    """The base of a named tuple's class, as typing.NamedTuple: ``class
+    Geometry(NamedTuple):`` with annotated fields, defaults assigned, methods and
+    docstring kept. For the value classes of many fields made once per layer: a
+    tuple takes its fields at once, where a record's init sets each (~0.4k
+    instructions a field; with two or three fields the two cost about the same).
+
+    A field may be a ``field(default=, compare=, repr=)`` as in a record: where
+    one is not compared (where it was typed), the tuple is equal to another of its
+    class, and hashes, by the compared fields alone, as a record does; where one
+    is not shown, repr leaves it out. :func:`fields` and :func:`replace` work."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    @classmethod
+    def _make(cls, iterable: Any) -> Any:
+        result = _tuple_new(cls, iterable)
+        if len(result) != len(cls._fields):
+            raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")
+        return result
+
+    def _replace(self, /, **kwds: Any) -> Any:
+        result = self._make(map(kwds.pop, self._fields, self))
+        if kwds:
+            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+        return result
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self))
+        return f"{self.__class__.__name__}({shown})"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
 
 
-def _getstate(self: Any) -> list[Any]:
-    return [getattr(self, f.name) for f in self.__record_fields__]
+def record(cls: T | None = None, *, frozen: bool = True) -> Any:
+    """The record made from a class already made (``record(cls)`` or
+    ``record(frozen=False)(cls)``); in a module, write ``class X(Record)``."""
+    if cls is None:
+        return lambda c: record(c, frozen=frozen)
+    if isinstance(cls, _RecordType):  # a record's subclass is one already
+        return cls
+    bases = tuple(b for b in cls.__bases__ if b is not object)
+    if not any(isinstance(b, _RecordType) for b in bases):
+        bases = (*bases, Record)
+    return _remade(cls, _RecordType, bases, frozen=frozen)
 
 
-def _setstate(self: Any, state: list[Any]) -> None:
-    if len(state) != len(self.__record_fields__):  # pickled by a version with other fields
-        raise TypeError(f"cannot unpickle {type(self).__qualname__}: {len(state)} values "
-                        f"for {len(self.__record_fields__)} fields")
-    for f, value in zip(self.__record_fields__, state):
-        object.__setattr__(self, f.name, value)
+def named_tuple(cls: type) -> Any:
+    """The named tuple made from a class already made; in a module, write
+    ``class X(NamedTuple)``."""
+    return _remade(cls, _TupleType, (NamedTuple,))
 
 
-class _DataclassFields:
-    """`__dataclass_fields__` made on first use, so dataclasses' own functions work."""
-
-    def __get__(self, obj: Any, owner: type) -> dict[str, Any]:
-        import dataclasses
-        out = {}
-        for f in owner.__record_fields__:
-            d = dataclasses.field(
-                default=dataclasses.MISSING if f.default is MISSING else f.default,
-                default_factory=dataclasses.MISSING if f.default_factory is MISSING
-                else f.default_factory, compare=f.compare, repr=f.repr)
-            d.name = f.name
-            d._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
-            out[f.name] = d
-        type.__setattr__(owner, "__dataclass_fields__", out)  # made once: the dict from now on
-        return out
+def _remade(cls: type, meta: type, bases: tuple[type, ...], **kwargs: Any) -> Any:
+    ns = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    if ns.get("__hash__", 0) is None and "__eq__" in ns:
+        del ns["__hash__"]  # CPython's unhashing of a body with __eq__: as a class statement's ns
+    new = meta(cls.__name__, bases, ns, **kwargs)
+    new.__qualname__ = cls.__qualname__
+    return new

@@ -42,7 +42,7 @@ from .layers import BY_CLASS
 from .memory import FIELDS, intensity
 from .metrics import BASELINE, BUDGETS, BY_KEY, COLUMNS, METRICS
 from .model import Shape
-from .record import named_tuple
+from .record import NamedTuple
 
 JSON_SCHEMA_VERSION = 1
 
@@ -196,19 +196,17 @@ _NUMBERS = frozenset({Kind.SHAPE, Kind.COUNT, Kind.EXACT, Kind.SIGNED, Kind.RATI
                       Kind.BYTES, Kind.SECONDS})
 
 
-# The report's value types are named tuples (record.named_tuple), not dataclasses:
+# The report's value types are named tuples (record.NamedTuple), not dataclasses:
 # immutable all the same, and a tenth of the cost to define, which every
 # `analyze --format json` pays at import (docs/performance.md).
 
 
-@named_tuple
-class Share:
+class Share(NamedTuple):
     part: int
     whole: int  # 0: no share exists (shown as –)
 
 
-@named_tuple
-class Column:
+class Column(NamedTuple):
     label: str | None  # header in the terminal table and markdown; None: CSV only
     kind: Kind = Kind.TEXT
     key: str | None = None  # CSV header; None: not in CSV
@@ -226,8 +224,7 @@ HUMAN = frozenset({Format.TABLE, Format.MARKDOWN})
 EVERYWHERE = frozenset({Format.TABLE, Format.CSV, Format.MARKDOWN})
 
 
-@named_tuple
-class Table:
+class Table(NamedTuple):
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]  # one value per column
     title: str | None = None  # above it in the terminal (markdown: from the second table on)
@@ -237,8 +234,7 @@ class Table:
     formats: frozenset[Format] = EVERYWHERE  # where it is shown
 
 
-@named_tuple
-class Report:
+class Report(NamedTuple):
     """What a command shows: tables, a markdown heading and a markdown note.
     CSV shows the first table it is for (a CSV file holds one table)."""
 
@@ -247,8 +243,7 @@ class Report:
     note: str | None = None  # markdown's paragraph after the tables
 
 
-@named_tuple
-class Output:
+class Output(NamedTuple):
     """A command's result, built only in the form the chosen format renders."""
 
     report: Callable[[], Report]  # for the table, CSV and markdown
@@ -543,8 +538,7 @@ def _table_width(widths: Iterable[int]) -> int:
     return sum(widths) + 2 * len(widths)
 
 
-@named_tuple
-class _Cells:
+class _Cells(NamedTuple):
     """A table's terminal cells as text, and each column's widths: natural (every
     cell whole on one line) and least (a column that wraps: its longest word)."""
 
@@ -781,8 +775,7 @@ def _stacked(t: Table, cells: _Cells, plain: bool) -> Any:
         yield Text(_plain(t.caption, plain), style="dim italic")
 
 
-@named_tuple
-class TerminalTables:
+class TerminalTables(NamedTuple):
     """A report's tables for the terminal, one after another."""
 
     tables: tuple[TerminalTable, ...]

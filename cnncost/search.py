@@ -29,15 +29,14 @@ from .layers import BY_CLASS, Conv
 from .model import INPUT, Graph, NetworkSpec, Node, Shape
 from .notation import Chain, Item, Repeat, parse
 from .printer import format_chain, format_layer, yaml_quote
-from .record import record, replace as dc_replace
+from .record import Record, replace as dc_replace
 
 INT64_SAFE = 2**62  # evaluate in int64 only while every value stays below this
 MAX_DEPTH = 256  # layers in a candidate stage
 MAX_WIDTHS = 10_000  # widths n in the grid
 
 
-@record
-class StageInfo:
+class StageInfo(Record):
     """What a replacement must fit: the stage's input, output and cost."""
 
     label: str
@@ -100,8 +99,7 @@ def stage_info(net: NetworkCost, label: str) -> StageInfo:
         tuple(format_layer(r.layer) for r in rows[:i0]), first - 1)
 
 
-@record
-class Candidate:
+class Candidate(Record):
     size: int  # filter size s
     depth: int  # d: layers of width n before the restoring layer (uniform: all layers)
     width: int  # n

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .costs import LayerCost, Totals
 from .model import Shape
-from .record import record
+from .record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
 
-@record
-class Fold:
+class Fold(Record):
     """One row of a --depth view: a layer as it is, or the layers of one block."""
 
     name: str  # the layer's or the level's name (basic3, res2, conv1 for a stage, …)

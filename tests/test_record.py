@@ -233,3 +233,35 @@ def test_a_lazy_pattern_is_the_compiled_pattern():
     assert copy.copy(p).fullmatch("7fc")
     with pytest.raises(AttributeError):
         p.no_such_method
+
+
+def test_the_class_statement_makes_what_the_decorator_makes():
+    """`class P(Record)` (the form the modules use) and `class P(NamedTuple)` make,
+    in one class, what record() and named_tuple() make from a class already made:
+    the same fields, slots, init, equality, hash and mutability."""
+    from cnncost.record import NamedTuple, Record
+
+    class P(Record):
+        a: int
+        b: int = 2
+        c: str = field(default="x", compare=False)
+
+    class M(Record, frozen=False):
+        a: int
+
+    class T(NamedTuple):
+        a: int
+        b: int = 2
+
+    R, _ = both()
+    assert P.__slots__ == ("a", "b", "c") and P.__match_args__ == ("a", "b", "c")
+    assert (P(1) == P(1, 2, "y"), P(1) == P(1, 3)) == (R(1) == R(1, 2, "y"), R(1) == R(1, 3))
+    assert hash(P(1, 3)) == hash((1, 3)) and repr(P(1)).endswith("P(a=1, b=2, c='x')")
+    with pytest.raises(FrozenError):
+        P(1).a = 2
+    m = M(1)
+    m.a = 4
+    assert m.a == 4 and M.__hash__ is None and not hasattr(m, "__dict__")
+    assert T(1) == (1, 2) and T._fields == ("a", "b") and type(T(1)._replace(b=5)) is T
+    assert type(P).__name__ == "_RecordType" and P.__mro__[1:] == (Record, object)
+    assert T.__mro__[1:] == (NamedTuple, tuple, object)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..errors import CnnCostError, Span, did_you_mean
 from ..model import Padding, Shape
-from ..record import named_tuple, record
+from ..record import NamedTuple, Record
 
 # A distance on the input between adjacent output units: an int, or a Fraction
 # after upsampling (up(2) halves it).
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
 
-@record
-class Cost:
+class Cost(Record):
     params: int = 0
     macs: int = 0
     complexity: int = 0  # He & Sun Eq. (1); convolutional layers only
@@ -43,8 +42,7 @@ class Cost:
 FREE = Cost()  # explicitly free: a copy, a view or a permutation
 
 
-@named_tuple
-class Geometry:
+class Geometry(NamedTuple):
     """What a shape rule learns about one layer (a NamedTuple: made once per layer,
     on the hot path)."""
 
@@ -67,8 +65,7 @@ def fail(message: str, hint: str = "") -> NoReturn:
     raise ShapeError(message, hint)
 
 
-@record
-class Saved:
+class Saved(Record):
     """One tensor autograd keeps for the backward pass (train mode, PyTorch eager).
 
     `ref` says which: "in" (the storage of input `index`), "out" (the layer's own
@@ -101,8 +98,7 @@ def save_output(layer: object, info: object, grads: tuple[bool, ...]) -> tuple[S
     return SAVE_OUTPUT
 
 
-@record
-class Ctx:
+class Ctx(Record):
     """What a shape rule may know besides its inputs."""
 
     padding: Padding  # the graph's padding policy
@@ -142,8 +138,7 @@ def tf_same(size: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
 # Notation: signatures and argument binding
 
 
-@record
-class Value:
+class Value(Record):
     """One argument value: an int, a float, a word, or an `a x b` pair."""
 
     value: int | float | str | tuple[int, ...]
@@ -161,8 +156,7 @@ TORCH_SPELLINGS = {
 }
 
 
-@record(frozen=False)
-class Args:
+class Args(Record, frozen=False):
     """A call's arguments; builders pull typed values out by name."""
 
     layer: str  # canonical layer name, for messages
@@ -260,8 +254,7 @@ class Args:
         return p, ph, pw
 
 
-@record
-class Sig:
+class Sig(Record):
     """A named layer's signature: names, positional and keyword arguments, builder."""
 
     names: tuple[str, ...]  # the first is canonical; the rest are aliases
@@ -292,8 +285,7 @@ def number_text(x: float | int) -> str:
 # The registry entry
 
 
-@record
-class KindDef:
+class KindDef(Record):
     """Everything cnncost knows about one layer kind, in one place."""
 
     kind: str  # stable id: JSON "kind", CSV "kind"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 from ..model import Padding, Shape
-from ..record import record
+from ..record import Record
 from .base import (
     SAVE_INPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail, opts, out_size, save_input,
     tf_same,
@@ -18,8 +18,7 @@ from .base import (
 Pad = int | str | None
 
 
-@record
-class Conv:
+class Conv(Record):
     """n filters of kh×kw over c_in/groups input channels each."""
 
     kind = "conv"
@@ -38,8 +37,7 @@ class Conv:
     pw: int | None = None
 
 
-@record
-class Depthwise:
+class Depthwise(Record):
     """Depthwise conv: groups = c_in, `multiplier` filters per input channel."""
 
     kind = "dw"
@@ -56,8 +54,7 @@ class Depthwise:
     pw: int | None = None
 
 
-@record
-class ConvTranspose:
+class ConvTranspose(Record):
     """Transposed convolution ("up-conv", "deconv"): n filters of kh×kw.
 
     out = (H−1)·s − 2p + d(k−1) + op + 1, as PyTorch's ConvTranspose2d; p= is
@@ -86,8 +83,7 @@ def strides_of(layer: Conv | Depthwise | ConvTranspose | "Pool") -> tuple[int, i
     return (layer.sh or layer.stride, layer.sw or layer.stride)
 
 
-@record
-class ChannelWise:
+class ChannelWise(Record):
     """ChannelNets' channel-wise convolution (arXiv 1809.01330, §3.1).
 
     One 1-D kernel of size dc slides along the channel axis with stride s,
@@ -103,8 +99,7 @@ class ChannelWise:
     bias: bool = False
 
 
-@record
-class GroupChannelWise:
+class GroupChannelWise(Record):
     """ChannelNets' group channel-wise convolution (arXiv 1809.01330, §3.2).
 
     A fusion layer after a g-group convolution: g independent channel-wise
@@ -119,8 +114,7 @@ class GroupChannelWise:
     bias: bool = False
 
 
-@record
-class ConvClassifier:
+class ConvClassifier(Record):
     """ChannelNets' convolutional classification layer (arXiv 1809.01330, §3.4).
 
     Replaces gap → fc(n) on a df×df×m map: a depthwise-separable channel-wise

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 
 from ..model import Shape
-from ..record import record
+from ..record import Record
 from .base import Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail, opts, save_input
 from .elementwise import ACT_DEFAULT_ARG, ACT_OPS, ACT_TORCH, ACT_WORDS, SAVES_OUTPUT, Act
 from .pool import whole_map
 
 
-@record
-class Dense:
+class Dense(Record):
     """Fully connected layer; a spatial input is flattened implicitly."""
 
     kind = "fc"
@@ -19,8 +18,7 @@ class Dense:
     bias: bool = True
 
 
-@record
-class SE:
+class SE(Record):
     """Squeeze-and-excitation: gap → fc(sq) → act → fc(C) → gate → channel-wise ×.
 
     The squeeze width is `squeeze` when given, else C // reduction.

@@ -10,7 +10,7 @@ import enum
 
 from ..errors import CnnCostError
 from ..model import Shape
-from ..record import record
+from ..record import Record
 from .base import (
     FP32, FREE, SAVE_INPUT, SAVE_OUTPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, fail,
     number_text, save_input,
@@ -66,66 +66,57 @@ AFFINE_OPS = 1  # … and one more with the affine γ, β (fvcore counts 5 with,
 LRN_EXTRA_OPS = 3  # per element, besides `size` squares-and-adds: scale, power, divide
 
 
-@record
-class Activation:
+class Activation(Record):
     kind = "act"
     fn: Act
     arg: float | int | str | None = None  # slope, alpha or approximation; costs nothing
 
 
-@record
-class PReLU:
+class PReLU(Record):
     """Leaky ReLU with a learned slope: one per channel, or one shared (prelu(1))."""
 
     kind = "prelu"
     shared: bool = False
 
 
-@record
-class BatchNorm:
+class BatchNorm(Record):
     kind = "bn"
 
 
-@record
-class GroupNorm:
+class GroupNorm(Record):
     """Group normalisation over g groups of channels (Wu & He 2018): γ, β per channel."""
 
     kind = "gn"
     groups: int
 
 
-@record
-class LayerNorm:
+class LayerNorm(Record):
     """Layer normalisation over the channels at each position (ConvNeXt's LayerNorm2d)."""
 
     kind = "ln"
 
 
-@record
-class InstanceNorm:
+class InstanceNorm(Record):
     """Instance normalisation: each channel of each sample; γ, β only with affine=1."""
 
     kind = "in"
     affine: bool = False
 
 
-@record
-class Scale:
+class Scale(Record):
     """A learned per-channel scale (ConvNeXt's layer scale, γ·x): C params."""
 
     kind = "scale"
 
 
-@record
-class LRN:
+class LRN(Record):
     """Cross-channel local response normalisation over `size` channels."""
 
     kind = "lrn"
     size: int = 5
 
 
-@record
-class Dropout:
+class Dropout(Record):
     kind = "dropout"
 
 

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 
 from ..model import Shape
-from ..record import record
+from ..record import Record
 from .base import Cost, Ctx, FREE, Geometry, KindDef, Saved, fail
 
 
-@record
-class Concat:
+class Concat(Record):
     """Concatenation of its inputs along channels; spatial sizes must agree."""
 
     kind = "concat"
 
 
-@record
-class Add:
+class Add(Record):
     """Element-wise sum of its inputs; shapes must agree exactly."""
 
     kind = "add"
 
 
-@record
-class Mul:
+class Mul(Record):
     """Element-wise product of its inputs; a 1×1×1, 1×1×C or H×W×1 operand broadcasts."""
 
     kind = "mul"

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 from ..errors import CnnCostError
 from ..model import Padding, Shape
-from ..record import record
+from ..record import Record
 from .base import (
     INT64, NOTHING, SAVE_INPUT, Args, Cost, Ctx, Geometry, KindDef, Saved, Sig, adaptive_windows,
     fail, opts, tf_same,
@@ -22,8 +22,7 @@ class PoolOp(str, enum.Enum):
     AVG = "avg"
 
 
-@record
-class Pool:
+class Pool(Record):
     """Window kh×kw, stride s pooling."""
 
     kind = "pool"
@@ -39,16 +38,14 @@ class Pool:
     pw: int | None = None
 
 
-@record
-class GlobalPool:
+class GlobalPool(Record):
     """gap / gmp: the whole map pooled to 1×1×C."""
 
     kind = "global_pool"
     op: PoolOp
 
 
-@record
-class AdaptivePool:
+class AdaptivePool(Record):
     """PyTorch's AdaptiveAvgPool2d/AdaptiveMaxPool2d to a fixed h×w."""
 
     kind = "adaptive_pool"
@@ -57,8 +54,7 @@ class AdaptivePool:
     w: int
 
 
-@record
-class SPP:
+class SPP(Record):
     """Spatial pyramid max pooling: n×n bins per level, flattened to C·Σn²."""
 
     kind = "spp"

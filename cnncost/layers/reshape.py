@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import CnnCostError
 from ..model import Shape
-from ..record import record
+from ..record import Record
 from .base import Args, Cost, Ctx, FREE, Geometry, Jump, KindDef, Sig, fail
 from .pool import whole_map
 
@@ -20,21 +20,18 @@ UP_MODES = {"nearest": "nearest", "bilinear": "bilinear"}
 UP_OPS = {"nearest": 1, "bilinear": 4}
 
 
-@record
-class Flatten:
+class Flatten(Record):
     kind = "flatten"
 
 
-@record
-class Shuffle:
+class Shuffle(Record):
     """ShuffleNet's channel shuffle: a permutation of channels, no arithmetic."""
 
     kind = "shuffle"
     groups: int
 
 
-@record
-class Chunk:
+class Chunk(Record):
     """The index-th (from 1) slice of torch.chunk(x, parts) along the channels: a view."""
 
     kind = "chunk"
@@ -42,13 +39,11 @@ class Chunk:
     index: int
 
 
-@record
-class Identity:
+class Identity(Record):
     kind = "id"
 
 
-@record
-class Pad:
+class Pad(Record):
     """Zero padding of the map: rows on top and bottom, columns left and right."""
 
     kind = "pad"
@@ -58,32 +53,28 @@ class Pad:
     right: int
 
 
-@record
-class ChannelPad:
+class ChannelPad(Record):
     """Zero channels up to `channels` (ResNet's option A shortcut), split evenly."""
 
     kind = "cpad"
     channels: int
 
 
-@record
-class PixelShuffle:
+class PixelShuffle(Record):
     """Depth to space: H×W×C → H·r × W·r × C/r²."""
 
     kind = "pixel_shuffle"
     r: int
 
 
-@record
-class PixelUnshuffle:
+class PixelUnshuffle(Record):
     """Space to depth (YOLOv2's reorg): H×W×C → H/r × W/r × C·r²."""
 
     kind = "pixel_unshuffle"
     r: int
 
 
-@record
-class Upsample:
+class Upsample(Record):
     """Upsampling by whole factors (fh, fw) or to a size (h, w)."""
 
     kind = "upsample"
