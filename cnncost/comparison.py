@@ -9,10 +9,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy re
 if TYPE_CHECKING:
     from typing import Any
 
-import enum
 import re
 from operator import attrgetter
 
+from .choice import Choice
 from .costs import LayerCost, NetworkCost, Totals
 from .errors import CnnCostError, shorten
 from .layers import BY_CLASS, Conv, Layer, Pool, PoolOp
@@ -249,7 +249,7 @@ def compare(nets: list[NetworkCost], baseline: str | int | None = None) -> Compa
 # diff
 
 
-class Change(str, enum.Enum):
+class Change(Choice):
     SAME = "="
     CHANGED = "~"
     ADDED = "+"
@@ -393,7 +393,7 @@ _FIELD_NAMES = {"pad": "padding", "c_in": "declared input channels", "sh": "stri
 def _value(v: Any) -> str:
     if v is None:
         return "default"
-    if isinstance(v, enum.Enum):
+    if isinstance(v, Choice):
         return str(v.value)
     return str(v)
 

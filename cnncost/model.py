@@ -8,8 +8,7 @@ the cost rules (costs.py).
 
 from __future__ import annotations
 
-import enum
-
+from .choice import Choice
 from .errors import CnnCostError, Span
 from .record import NamedTuple, Record, field
 
@@ -34,7 +33,7 @@ class Shape(Record):
         return f"{self.h}x{self.w}x{self.c}"
 
 
-class Padding(str, enum.Enum):
+class Padding(Choice):
     """Padding policies (notation §8, §11)."""
 
     SAME = "same"  # p = ⌊(k−1)/2⌋·d per side unless p= is given (torchvision)

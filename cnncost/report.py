@@ -21,7 +21,6 @@ and markdown, an empty CSV cell); any other value is shown as its column's
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter
@@ -37,6 +36,7 @@ except ImportError:  # pragma: no cover - an interpreter without _json
     from json.encoder import py_encode_basestring as _json_str
 
 from . import lazyre
+from .choice import Choice
 from .costs import LayerCost, NetworkCost, StageCost, Totals
 from .layers import BY_CLASS
 from .memory import FIELDS, intensity
@@ -47,7 +47,7 @@ from .record import NamedTuple
 JSON_SCHEMA_VERSION = 1
 
 
-class Format(str, enum.Enum):
+class Format(Choice):
     TABLE = "table"
     CSV = "csv"
     MARKDOWN = "markdown"
@@ -176,7 +176,7 @@ def layer_notation(row: LayerCost) -> str:
 # The report value
 
 
-class Kind(enum.Enum):
+class Kind(Choice):
     """How a column shows its values (its str cells are shown as they are)."""
 
     TEXT = "text"  # str cells only

@@ -6,8 +6,7 @@ per output element (a documented judgment call, fvcore's where it has one).
 
 from __future__ import annotations
 
-import enum
-
+from ..choice import Choice
 from ..errors import CnnCostError
 from ..model import Shape
 from ..record import Record
@@ -17,7 +16,7 @@ from .base import (
 )
 
 
-class Act(str, enum.Enum):
+class Act(Choice):
     """Element-wise activations. Value = the canonical spelling."""
 
     RELU = "relu"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
     from typing import Callable
 
+from ..choice import Choice
 from ..errors import CnnCostError
 from ..model import Padding, Shape
 from ..record import Record
@@ -17,7 +17,7 @@ from .base import (
 from .conv import padded, padded_input, sliding, strides_of, torch_stride
 
 
-class PoolOp(str, enum.Enum):
+class PoolOp(Choice):
     MAX = "max"
     AVG = "avg"
 
