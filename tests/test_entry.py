@@ -182,3 +182,18 @@ def test_the_collector_is_on_again_for_clicks_run(monkeypatch):
     finally:
         gc.enable()
     assert seen == [True]
+
+
+def test_the_installed_script_needs_neither_re_nor_enum():
+    """The `cnncost` script pip installs (bin/cnncost, not an entry point's wrapper,
+    which imports re) answers as `python -m cnncost` does, and a zoo network's JSON
+    imports neither re nor enum (each ~a fifth of a bare interpreter's start)."""
+    script = os.path.join(os.path.dirname(sys.executable), "cnncost")
+    with open(script, encoding="utf-8") as f:
+        assert f.readline().startswith("#!") and "import re" not in f.read()
+    args = ["analyze", "resnet50", "--format", "json"]
+    done = subprocess.run([sys.executable, "-X", "importtime", script, *args],
+                          capture_output=True, text=True, encoding="utf-8")
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert done.returncode == 0 and done.stdout == run(*args)[1]
+    assert "cnncost.costs" in imported and not imported & {"re", "enum", "typing", "click"}
