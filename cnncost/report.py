@@ -564,13 +564,14 @@ class _Cells(NamedTuple):
 # cell_len says so: a test checks): text made of these and printable ASCII is
 # measured by len, without importing rich — a piped table then needs no rich at all.
 NARROW = "·×±─█▉▊▋▌▍▎▏→–—…"
-_NOT_NARROW = lazyre.compile(f"[^\x20-\x7e{NARROW}]")
-_NOT_NARROW_LINES = lazyre.compile(f"[^\x20-\x7e\n{NARROW}]")  # the same, in lines joined by \n
+# Checked with a set, not a regex: re's import is a fifth of a bare interpreter's start.
+_ONE_CELL = frozenset(map(chr, range(0x20, 0x7F))) | frozenset(NARROW)
+_ONE_CELL_LINES = _ONE_CELL | {"\n"}  # the same, in lines joined by \n
 
 
 def cell_len(text: str) -> int:
     """Terminal cells the text takes (rich's cell_len), without rich where it is plain."""
-    if _NOT_NARROW.search(text) is None:
+    if _ONE_CELL.issuperset(text):
         return len(text)
     from rich.cells import cell_len
     return cell_len(text)
@@ -587,7 +588,7 @@ def _cells(t: Table, bars: bool, plain: bool) -> _Cells:
         column = [header[k], *(row[k] for row in rows), *((footer[k],) if footer else ())]
         joined = "\n".join(column)
         lines = joined.split("\n")
-        plain_text = _NOT_NARROW_LINES.search(joined) is None
+        plain_text = _ONE_CELL_LINES.issuperset(joined)
         natural.append(max(c.min_width or 0, *map(len if plain_text else cell_len, lines)))
         if c.wrap or (c.fold and c.kind not in _NUMBERS):  # prose: it may wrap at its spaces
             least.append(max(c.min_width or 0, *(cell_len(w) for text in lines for w in text.split())
@@ -644,16 +645,26 @@ class TerminalTable:
         yield from _stacked(t, cells, plain)
 
 
-_WORD = lazyre.compile(r"\s*\S+\s*")
-_EMOJI_CODE = lazyre.compile(r":\S+?:")  # rich would replace a known :name: by its emoji
-
-
 def _simple(text: str) -> bool:
-    """Text rich prints as it is, one cell a character: printable (no tab, no
-    control), no :emoji: code rich would replace."""
-    if ":" in text and _EMOJI_CODE.search(text):
+    r"""Text rich prints as it is, one cell a character: printable (no tab, no
+    control), no :emoji: code rich would replace (a match of r":\S+?:", which is
+    two colons in one word with a character between: read without re)."""
+    if ":" in text and any(word.rfind(":") - word.find(":") >= 2 for word in text.split()):
         return False
     return text.isprintable() and cell_len(text) == len(text)
+
+
+def _word_starts(line: str) -> list[int]:
+    r"""Where each match of r"\s*\S+\s*" starts (a word, the blanks before the first
+    and after each) in a line whose only blank is the space, as a printable one's is."""
+    starts, at = [], 0
+    for piece in line.split(" "):
+        if piece:
+            starts.append(at)
+        at += len(piece) + 1
+    if starts:
+        starts[0] = 0
+    return starts
 
 
 def _centred(text: str, width: int) -> list[str] | None:
@@ -665,15 +676,16 @@ def _centred(text: str, width: int) -> list[str] | None:
         if not _simple(line):
             return None
         breaks, offset = [], 0
-        for m in _WORD.finditer(line):
-            word = m.group()
+        starts = _word_starts(line)
+        for start, end in zip(starts, [*starts[1:], len(line)]):
+            word = line[start:end]
             length = len(word.rstrip())
             if width - offset >= length:
                 offset += len(word)
             elif length > width:
                 return None
-            elif offset and m.start():
-                breaks.append(m.start())
+            elif offset and start:
+                breaks.append(start)
                 offset = len(word)
         bounds = [0, *breaks, len(line)]
         for a, b in zip(bounds, bounds[1:]):
