@@ -25,7 +25,7 @@ one cannot be declared, so nothing counts as a silent zero.
 
 from __future__ import annotations
 
-from operator import attrgetter
+from operator import and_, attrgetter, mul, not_
 
 from .graph import NodeInfo, infer_unstaged
 from .layers import BY_CLASS, Cost, Layer
@@ -92,7 +92,10 @@ _GETTERS = tuple((m.total_name, max if m.total == "max" else sum, attrgetter(m.k
                  for m in METRICS)
 # where each metric sits: in LayerCost.mem (memory.FIELDS' order), or a field of its own
 _IN_MEM = tuple(MEM_FIELDS.index(m.key) if m.key in MEM_FIELDS else None for m in METRICS)
-_FIELD = tuple(m.key if m.key in LayerCost._fields else None for m in METRICS)
+_FIELD = tuple(m.key if m.key in (*LayerCost._fields, "activations", "flops") else None
+               for m in METRICS)
+_HWC = attrgetter("h", "w", "c")
+_CONV_CLASSES = frozenset(cls for cls, kind in BY_CLASS.items() if kind.conv)
 
 
 class Totals(Record):
@@ -117,15 +120,20 @@ class Totals(Record):
     @classmethod
     def of(cls, rows: tuple[LayerCost, ...] | list[LayerCost]) -> "Totals":
         if not rows:
-            values = {key: total(map(get, rows)) for key, total, get in _GETTERS}
-        else:  # a row's fields and its memory figures column by column, the rest by attribute
-            columns = dict(zip(LayerCost._fields, zip(*rows)))
-            mem = list(zip(*columns["mem"]))
-            values = {key: total(mem[i]) if i is not None else
-                      total(columns[f]) if f is not None else total(map(get, rows))
-                      for (key, total, get), i, f in zip(_GETTERS, _IN_MEM, _FIELD)}
-        return cls(values, sum(1 for r in rows if BY_CLASS[type(r.layer)].conv
-                               and not r.train_only))
+            return cls({key: total(map(get, rows)) for key, total, get in _GETTERS}, 0)
+        # A row's fields and its memory figures column by column, the FLOPs and the
+        # activations from theirs (no property read a row: each is a Python call).
+        columns = dict(zip(LayerCost._fields, zip(*rows)))
+        mem = list(zip(*columns["mem"]))
+        hs, ws, cs = zip(*map(_HWC, columns["output"]))
+        columns["activations"] = tuple(map(mul, map(mul, hs, ws), cs))
+        columns["flops"] = ()  # 2·MACs, row by row: twice the MACs' sum, below
+        values = {key: total(mem[i]) if i is not None else
+                  total(columns[f]) if f is not None else total(map(get, rows))
+                  for (key, total, get), i, f in zip(_GETTERS, _IN_MEM, _FIELD)}
+        values["flops"] = 2 * values["macs"]
+        conv = map(_CONV_CLASSES.__contains__, map(type, columns["layer"]))
+        return cls(values, sum(map(and_, conv, map(not_, columns["train_only"]))))
 
     @classmethod
     def combine(cls, parts: list["Totals"]) -> "Totals":

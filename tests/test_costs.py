@@ -724,3 +724,22 @@ def test_totals_combine_their_parts(name):
     for m in METRICS:  # every metric, the memory figures (read as columns) included
         values = [getattr(r, m.key) for r in rows]
         assert whole[m.key] == (max(values) if m.total == "max" else sum(values)), m.key
+
+
+@pytest.mark.parametrize("name", ["inception_v3", "resnet50", "he2015-a", "mobilenet_v2"])
+def test_totals_are_the_rows_sums_read_one_by_one(name):
+    """Totals.of reads the rows column by column (FLOPs as twice the MACs' sum, the
+    activations from the outputs' sizes): the same as each metric of each row summed
+    (or its peak), and the depth as the conv layers outside aux[ … ] heads counted."""
+    from cnncost.api import analyze as analyze_any
+    from cnncost.costs import Totals
+    from cnncost.layers import BY_CLASS
+    from cnncost.metrics import METRICS
+    rows = analyze_any(name, batch=3).rows
+    totals = Totals.of(rows)
+    for m in METRICS:
+        each = [getattr(r, m.key) for r in rows]
+        assert totals.values[m.total_name] == (max(each) if m.total == "max" else sum(each)), m.key
+    assert totals.conv_layers == len([r for r in rows if BY_CLASS[type(r.layer)].conv
+                                      and not r.train_only])
+    assert any(r.train_only for r in rows) or name != "inception_v3"
