@@ -95,6 +95,7 @@ _IN_MEM = tuple(MEM_FIELDS.index(m.key) if m.key in MEM_FIELDS else None for m i
 _FIELD = tuple(m.key if m.key in (*LayerCost._fields, "activations", "flops") else None
                for m in METRICS)
 _HWC = attrgetter("h", "w", "c")
+_STAGE = attrgetter("stage")
 _CONV_CLASSES = frozenset(cls for cls, kind in BY_CLASS.items() if kind.conv)
 
 
@@ -172,9 +173,13 @@ class NetworkCost(Record):
 
     @property
     def stages(self) -> tuple[StageCost, ...]:
-        order: dict[str, list[LayerCost]] = {}
-        for r in self.rows:
-            order.setdefault(r.stage, []).append(r)
+        from itertools import groupby
+        rows, at = self.rows, 0
+        order: dict[str, list[LayerCost]] = {}  # a stage's rows, wherever they are
+        for name, run in groupby(map(_STAGE, rows)):  # runs of one stage, read in C
+            end = at + len(list(run))
+            order.setdefault(name, []).extend(rows[at:end])
+            at = end
         return tuple(StageCost(name, tuple(rows)) for name, rows in order.items())
 
 

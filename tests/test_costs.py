@@ -743,3 +743,18 @@ def test_totals_are_the_rows_sums_read_one_by_one(name):
     assert totals.conv_layers == len([r for r in rows if BY_CLASS[type(r.layer)].conv
                                       and not r.train_only])
     assert any(r.train_only for r in rows) or name != "inception_v3"
+
+
+def test_stages_group_the_rows_by_label_in_order_of_first_appearance():
+    """NetworkCost.stages: each label's rows in order, wherever they are (runs of a
+    label split by another's are joined), the labels in the order they first appear."""
+    from cnncost.api import analyze as analyze_any
+    from cnncost.record import replace
+    net = analyze_any("resnet50")
+    rows = net.rows[:40] + net.rows[100:130] + net.rows[40:100] + net.rows[130:]
+    mixed = replace(net, rows=rows)
+    expected: dict[str, list] = {}
+    for r in rows:
+        expected.setdefault(r.stage, []).append(r)
+    assert [(s.name, list(s.rows)) for s in mixed.stages] == list(expected.items())
+    assert len({r.stage for r in rows[:70]}) > 1  # the runs do interleave
