@@ -194,16 +194,20 @@ def test_json_chunks_join_to_to_json(data, n):
 
 @pytest.mark.parametrize("spec", ["resnet50", "he2015-a", "googlenet", "fcn_resnet50", "inception_v3",
                                   "Input(8,6,4) -> " + " -> ".join(["4F(1,1)", "up(2)", "relu"] * 300)])
-@pytest.mark.parametrize("view", ["plain", "device", "count", "depth", "batch", "values", "kept"])
+@pytest.mark.parametrize("view", ["plain", "device", "count", "depth", "batch", "values", "kept",
+                                  "compiled"])
 def test_layer_texts_are_what_json_dumps_writes_of_the_dicts(spec, view, monkeypatch):
     """The layers' JSON is written from each row's values without its dict
     (LayerDicts.json_texts): the same text json.dumps writes of the dicts, short
     and long documents (past PIECE layers), with each view's extra keys, at
     another batch and dtype, from layer_values where the metrics' order is
-    not the one json_texts reads off a row, and where the texts of repeated
-    values it keeps are forgotten after every row."""
+    not the one json_texts reads off a row, where the texts of repeated
+    values it keeps are forgotten after every row, and with the row writers
+    compiled (a long network's) for every network."""
     if view == "kept":
         monkeypatch.setattr("cnncost.report._TEXTS_KEPT", 1)
+    if view == "compiled":
+        monkeypatch.setattr("cnncost.report._COMPILED_ROWS", 1)
     from cnncost.costs import analyze
     from cnncost.counting import count
     from cnncost.memory import load_device
