@@ -15,7 +15,6 @@ evaluated (no attribute access, no other names), so a spec file cannot run code.
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 import warnings
@@ -47,7 +46,6 @@ def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> 
 MAX_REGNET_DEPTH = 1000  # blocks; keeps regnet_*() from being asked to loop for ever
 
 
-@functools.lru_cache(maxsize=256)
 def regnet_stages(w_0: float, w_a: float, w_m: float, depth: float,
                   group_width: float) -> tuple[tuple[int, int, int], ...]:
     """RegNet's quantised linear rule: (width, depth, group width) of every stage.
@@ -90,9 +88,21 @@ def regnet_stages(w_0: float, w_a: float, w_m: float, depth: float,
     return tuple(out)
 
 
+_REGNET_KNOWN: dict[tuple[float, ...], tuple[tuple[int, int, int], ...]] = {}  # at most 256
+
+
 def _regnet_stage(w_0: float, w_a: float, w_m: float, depth: float, group_width: float,
                   stage: float) -> tuple[int, int, int]:
-    stages = regnet_stages(w_0, w_a, w_m, depth, group_width)
+    # a spec asks for each stage's width, depth and group width: the rule runs once
+    # for its settings (a dict, not functools.lru_cache: functools and collections
+    # cost a sixth of a bare interpreter's start to import)
+    key = (w_0, w_a, w_m, depth, group_width)
+    stages = _REGNET_KNOWN.get(key)
+    if stages is None:
+        stages = regnet_stages(*key)
+        if len(_REGNET_KNOWN) >= 256:
+            _REGNET_KNOWN.clear()
+        _REGNET_KNOWN[key] = stages
     if stage != int(stage) or not 1 <= stage <= len(stages):
         raise ValueError(f"this RegNet has stages 1 to {len(stages)}, not {stage}")
     return stages[int(stage) - 1]

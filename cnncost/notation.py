@@ -33,8 +33,6 @@ language reference is written from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from . import lazyre
 from .blocks import Block, substitute
 from .errors import CnnCostError, Source, Span, did_you_mean, shorten
@@ -45,6 +43,7 @@ from .record import NamedTuple, Record, field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import NoReturn
 
 MAX_LAYERS = 250_000  # refuse specs that expand to more layers than this

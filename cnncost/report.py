@@ -21,14 +21,16 @@ and markdown, an empty CSV cell); any other value is shown as its column's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
+# Sequence from where CPython defines it, which every interpreter has loaded at start:
+# collections.abc would import collections (a sixth of a bare interpreter's start).
+from _collections_abc import Sequence
 from operator import attrgetter
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable, Iterable, Iterator
     from fractions import Fraction
+    from typing import Any
 
 try:  # the C string encoder behind json.dumps(ensure_ascii=False)
     from _json import encode_basestring as _json_str
@@ -55,6 +57,12 @@ class Format(Choice):
     GITHUB = "github"  # workflow commands (check): cnncost.ci
     BENCHMARK_JSON = "benchmark-json"  # github-action-benchmark's customSmallerIsBetter
     HTML = "html"  # one self-contained page (cnncost.html): analyze, compare and diff
+
+
+def _later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """fn(*args, **kwargs), when called: an Output's builders (functools.partial,
+    without importing functools and collections, ~a sixth of a bare interpreter's start)."""
+    return lambda: fn(*args, **kwargs)
 
 
 _UNITS = ("K", "M", "G", "T", "P", "E")  # SI, powers of 1000
@@ -1311,11 +1319,11 @@ def analysis_report(net: NetworkCost, stages: bool = False, memory: bool = False
 def render_analysis(net: NetworkCost, fmt: Format, stages: bool = False, memory: bool = False,
                     device: Any = None, count: Any = None, depth: int | None = None,
                     columns: tuple[str, ...] | None = None, share: str = "complexity") -> Any:
-    return render(Output(partial(analysis_report, net, stages and count is None, memory, device,
+    return render(Output(_later(analysis_report, net, stages and count is None, memory, device,
                                  count, depth, columns, share),
-                         partial(analysis_dict, net, device, count, depth),
-                         benchmark=partial(_ci, "benchmark_analysis", net, count),
-                         page=partial(_html, "analysis_page", net, memory, device, count, depth,
+                         _later(analysis_dict, net, device, count, depth),
+                         benchmark=_later(_ci, "benchmark_analysis", net, count),
+                         page=_later(_html, "analysis_page", net, memory, device, count, depth,
                                       columns, share)), fmt)
 
 
@@ -1360,7 +1368,7 @@ def layers_report(rows: list[list[str]]) -> Report:
 
 def render_layers(fmt: Format) -> Any:
     rows = layers_rows()
-    return render(Output(partial(layers_report, rows),
+    return render(Output(_later(layers_report, rows),
                          lambda: [dict(zip(LAYERS_HEADER, r)) for r in rows]), fmt)
 
 
@@ -1438,7 +1446,7 @@ def comparison_report(cmp: Any, memory: bool = False, metrics: Sequence[Any] = (
 
 def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = False,
                       family: str = "", metrics: Sequence[Any] = ()) -> Any:
-    report = partial(comparison_report, cmp, memory, metrics)
+    report = _later(comparison_report, cmp, memory, metrics)
     if counts:  # the counted totals as one more table
         def report() -> Report:  # type: ignore[misc]
             base = comparison_report(cmp, memory, metrics)
@@ -1447,8 +1455,8 @@ def render_comparison(cmp: Any, fmt: Format, counts: Any = None, memory: bool = 
                           title=f"what {counts[0].tool} would report (docs/counting.md)",
                           formats=frozenset({Format.TABLE, Format.MARKDOWN}))
             return base._replace(tables=(*base.tables, table))
-    return render(Output(report, partial(comparison_dict, cmp, counts),
-                         benchmark=partial(_ci, "benchmark_comparison", cmp, counts, family),
+    return render(Output(report, _later(comparison_dict, cmp, counts),
+                         benchmark=_later(_ci, "benchmark_comparison", cmp, counts, family),
                          page=lambda: _html("comparison_page", cmp, report())), fmt)
 
 
@@ -1544,9 +1552,9 @@ def diff_report(d: Any, show_all: bool = False, counts: Any = None, memory: bool
 
 def render_diff(d: Any, fmt: Format, show_all: bool = False, counts: Any = None,
                 memory: bool = False, metrics: Sequence[Any] = ()) -> Any:
-    return render(Output(partial(diff_report, d, show_all, counts, memory, metrics),
-                         partial(diff_dict, d, counts),
-                         page=partial(_html, "diff_page", d, show_all, counts, memory)), fmt)
+    return render(Output(_later(diff_report, d, show_all, counts, memory, metrics),
+                         _later(diff_dict, d, counts),
+                         page=_later(_html, "diff_page", d, show_all, counts, memory)), fmt)
 
 
 def _shown_metrics(memory: bool, metrics: Sequence[Any]) -> Sequence[Any]:
@@ -1658,9 +1666,9 @@ def check_report(c: Any) -> Report:
 
 
 def render_check(c: Any, fmt: Format) -> Any:
-    return render(Output(partial(check_report, c), partial(check_dict, c),
-                         github=partial(_ci, "github_check", c),
-                         benchmark=partial(_ci, "benchmark_check", c)), fmt)
+    return render(Output(_later(check_report, c), _later(check_dict, c),
+                         github=_later(_ci, "github_check", c),
+                         benchmark=_later(_ci, "benchmark_check", c)), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -1709,7 +1717,7 @@ def zoo_report(entries: list[tuple[str, Any, NetworkCost]], rows: list[dict[str,
 
 def render_zoo(entries: list[tuple[str, Any, NetworkCost]], fmt: Format) -> Any:
     rows = zoo_rows(entries)
-    return render(Output(partial(zoo_report, entries, rows),
+    return render(Output(_later(zoo_report, entries, rows),
                          lambda: {"schema": JSON_SCHEMA_VERSION, "specs": rows}), fmt)
 
 
@@ -1754,7 +1762,7 @@ def replace_report(net: NetworkCost, info: Any, cands: list[Any], total: int, ev
 def render_replace(net: NetworkCost, info: Any, cands: list[Any], total: int, evaluated: int,
                    tol: float, fmt: Format) -> Any:
     args = (net, info, cands, total, evaluated, tol)
-    return render(Output(partial(replace_report, *args), partial(replace_dict, *args)), fmt)
+    return render(Output(_later(replace_report, *args), _later(replace_dict, *args)), fmt)
 
 
 def sweep_dict(grid: Any, found: Any, budget: int | None) -> dict[str, Any]:
@@ -1796,5 +1804,5 @@ def sweep_report(grid: Any, found: Any, budget: int | None) -> Report:
 def render_sweep(grid: Any, found: Any, budget: int | None, fmt: Format) -> Any:
     """A grid (widths × resolutions) of params and MACs, or per resolution the
     largest width within a MACs budget."""
-    return render(Output(partial(sweep_report, grid, found, budget),
-                         partial(sweep_dict, grid, found, budget)), fmt)
+    return render(Output(_later(sweep_report, grid, found, budget),
+                         _later(sweep_dict, grid, found, budget)), fmt)

@@ -16,8 +16,6 @@ Nothing here parses text or prints; the rules are small functions of shapes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..errors import CnnCostError, Span, did_you_mean
 from ..model import Padding, Shape
 from ..record import NamedTuple, Record
@@ -28,8 +26,9 @@ from ..record import NamedTuple, Record
 Jump = "int | Fraction"
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from collections.abc import Callable
     from fractions import Fraction
+    from typing import Any, NoReturn
 
 
 class Cost(Record):
