@@ -212,8 +212,21 @@ class Record(metaclass=_RecordType):
         if len(state) != len(fs):  # pickled by a version with other fields
             raise TypeError(f"cannot unpickle {type(self).__qualname__}: {len(state)} values "
                             f"for {len(fs)} fields")
-        for f, value in zip(fs, state):
-            object.__setattr__(self, f.name, value)
+        cls = type(self)
+        setters = cls.__dict__.get("__record_setters__")
+        if setters is None:  # each field's slot setter (object.__setattr__ looks each up: ~2k
+            # instructions a field), found once a class: the zoo cache makes ~500 records a run
+            setters = tuple(_slot_setter(cls, f.name) for f in fs)
+            type.__setattr__(cls, "__record_setters__", setters)
+        for set_field, value in zip(setters, state):
+            set_field(self, value)
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    slot = getattr(cls, name, None)
+    if type(slot) is _SLOT:
+        return slot.__set__  # type: ignore[no-any-return]
+    return lambda obj, value: object.__setattr__(obj, name, value)
 
 
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
@@ -271,7 +284,7 @@ def _compile(cls: type, name: str) -> Callable[..., Any]:
     return env[name]  # type: ignore[no-any-return]
 
 
-_SLOT = type(Field.name)  # a slot's member descriptor (Field has __slots__)
+_SLOT = type(type("_Slot", (), {"__slots__": ("x",)}).x)  # a slot's member descriptor
 
 
 def _new_stub(cls: Any, *args: Any, **kwargs: Any) -> Any:
