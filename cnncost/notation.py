@@ -103,6 +103,10 @@ _FAST_CONV = lazyre.compile(r"(\d{1,9})[fF]\((\d{1,9}),(\d{1,9})\)" + _AFTER_LEA
 # '(' skipped to.
 _FAST_NAME = lazyre.compile(r"([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*)[ \t]*" + _AFTER_LEAF)
 _FAST_LINK = lazyre.compile(r"[ \t]*(?:→|⟶|->|=>|\+)[ \t]*(?=[0-9A-Za-z(\[])")
+# the arrow and a leaf after it in one match, for a leaf seen before (chain's loop):
+# group 1 is a conv leaf's text as _FAST_CONV matches it, group 2 a name as _FAST_NAME's
+_FAST_NEXT = lazyre.compile(r"[ \t]*(?:→|⟶|->|=>|\+)[ \t]*(?:(\d{1,9}[fF]\(\d{1,9},\d{1,9}\))|"
+                            r"([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*)[ \t]*)" + _AFTER_LEAF)
 _GLUED = lazyre.compile(r"(.+?)[xX](\d+)")  # relux3: a layer, then ×3 (Parser.layer)
 _FC_TIMES = lazyre.compile(r"(?i)fc[xX]\d+")  # 4096fcx2: fc, then ×2
 _FC_N = lazyre.compile(r"fc\d+")  # fc4096 read as one NAME
@@ -374,8 +378,18 @@ class Parser:
         t = self.t
         items = [self.item()]
         link = _FAST_LINK.match if FAST else None
+        after = _FAST_NEXT.match if FAST else None
+        known = self._fast_layers
         text = t.text
         while True:
+            # an arrow and a leaf seen before: what the link below and _fast_leaf make
+            if after is not None and t.next is None and (m := after(text, t.pos)) and \
+                    (layer := known.get(m[i := m.lastindex])) is not None:
+                end = t.pos = m.end()
+                if i == 2:
+                    t._skipped = end  # where _call leaves the tokenizer after a bare name
+                items.append(_new(Leaf, (layer, _new(Span, (t.source, m.start(i), end)))))
+                continue
             if link is not None and t.next is None and (m := link(text, t.pos)):
                 start = t.pos = m.end()  # an arrow, then an item's first character (no blank)
                 leaf = self._fast_leaf(start)  # what item() would try first

@@ -127,6 +127,13 @@ def test_seeds_take_the_fast_path():
     finally:
         notation.Parser._fast_leaf = original
     assert sum(calls) >= 5
+    calls.clear()
+    notation.Parser._fast_leaf = spy
+    try:  # an arrow and a leaf seen before are read in one match, without _fast_leaf
+        notation.parse("16F(1,1) -> relu -> 16F(1,1) -> relu  ->  16F(1,1) -> relu")
+    finally:
+        notation.Parser._fast_leaf = original
+    assert calls == [True, True]
 
 
 # The fast path builds each leaf text once per spec (Parser._fast_layers) and
