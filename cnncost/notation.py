@@ -860,8 +860,9 @@ class Lowerer:
         for item in chain.items:
             if type(item) is Leaf and type(item.layer) is not Identity \
                     and len(nodes) < MAX_LAYERS:  # most items: a layer, its own unit
-                self.unit += 1
-                nodes.append(self._node(item, prev, self.unit, stage))  # _append, checked
+                self.unit += 1  # _append(_node(…)), checked above, without their frames
+                nodes.append(_new(Node, (item.layer, (prev,), item.span, self.unit, stage,
+                                         self.train_only, self.path)))
                 prev = len(nodes) - 1
                 out.append(item)
             else:
