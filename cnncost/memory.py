@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+from itertools import accumulate
 
 from .layers import BY_CLASS
 from .model import INPUT, Graph
@@ -105,14 +106,16 @@ def _liveness(graph: Graph, kinds: list, obytes: list[int]) -> list[int]:  # typ
     if final != INPUT:
         last[final] = n - 1  # the network's output is kept
     delta = [0] * (n + 1)
+    train_only = [node.train_only for node in nodes]
     for k in range(n):
-        if root[k] == k and not nodes[k].train_only:
+        if root[k] == k and not train_only[k]:
             delta[k] += obytes[k]
             delta[last[k] + 1] -= obytes[k]
-    live, total = [], obytes[INPUT]  # the input lives throughout
-    for k in range(n):
-        total += delta[k]
-        live.append(0 if nodes[k].train_only else total)
+    del delta[n]
+    # the running total (in C), the input living throughout; 0 for an aux[ … ] layer
+    live = list(accumulate(delta, initial=obytes[INPUT]))[1:]
+    if any(train_only):
+        live = [0 if aux else total for total, aux in zip(live, train_only)]
     return live
 
 
