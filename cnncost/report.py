@@ -1065,7 +1065,8 @@ class LayerDicts(Sequence):  # type: ignore[type-arg]
             notation = notations.get(id(layer))
             if notation is None:
                 notation = notations[id(layer)] = _json_str(BY_CLASS[type(layer)].notation(layer))
-            ratio = intensity(macs, batch, mem[_MOVED])
+            moved = mem[_MOVED]  # memory.intensity(macs, batch, moved), without its call
+            ratio = 2 * macs * batch / moved if moved else None
             ratio_text = ratios.get(ratio)  # type: ignore[arg-type]
             if ratio_text is None:
                 ratio_text = ratios[ratio] = float.__repr__(ratio)  # type: ignore[arg-type]
