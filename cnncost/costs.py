@@ -192,23 +192,19 @@ def _prefix(layer: Layer) -> str:
     return f"{prefix}_" if prefix[-1].isdigit() else prefix
 
 
-def _costs(graph: Graph, infos: list[NodeInfo]) -> list[Cost]:
+def _costs(graph: Graph, infos: list[NodeInfo], shaped: list[Any]) -> list[Cost]:
     """layer_cost of every node. A kind's rule is pure: the same layer object on
     inputs and an output of the same shapes costs the same (a repeat's layers, a
-    generated spec's), so each is asked once; keyed by the layer's id (hashing the
-    record is slower than most rules), which the graph keeps alive meanwhile."""
-    known: dict[tuple[Any, ...], Cost] = {}
+    generated spec's), so each is asked once: once for each entry of the shape
+    rule's memo (`shaped`, graph.Inferrer's, one a node), which is one layer on
+    inputs of the same shapes, and so one output, kept alive by the list."""
+    known: dict[int, Cost] = {}
     out = []
-    for node, info in zip(graph.nodes, infos):
-        layer, inputs, o = node.layer, info.inputs, info.output
-        if len(inputs) == 1:
-            x = inputs[0]
-            key: tuple[Any, ...] = (id(layer), o.h, o.w, o.c, x.h, x.w, x.c)
-        else:
-            key = (id(layer), o.h, o.w, o.c, *[(x.h, x.w, x.c) for x in inputs])
-        cost = known.get(key)
+    for node, info, entry in zip(graph.nodes, infos, shaped):
+        cost = known.get(id(entry))
         if cost is None:
-            cost = known[key] = BY_CLASS[type(layer)].cost(layer, inputs, o)  # layer_cost
+            layer = node.layer
+            cost = known[id(entry)] = BY_CLASS[type(layer)].cost(layer, info.inputs, info.output)
         out.append(cost)
     return out
 
@@ -220,8 +216,8 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "fp32") -> NetworkCost:
     A layer of a training-only head (aux[ … ]) keeps its params and costs nothing
     at inference."""
     from .memory import memory
-    infos, stages = infer_unstaged(graph)
-    costs = _costs(graph, infos)
+    infos, stages, shaped = infer_unstaged(graph)
+    costs = _costs(graph, infos, shaped)
     mems = memory(graph, infos, costs, batch, dtype)
     counters: dict[str, int] = {}
     prefixes: dict[int, str] = {}  # each layer object's name prefix (the rows keep the layers)

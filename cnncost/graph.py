@@ -44,6 +44,7 @@ class Inferrer:
         self.input_info = NodeInfo((), input, (0, 0, 0, 0), (1, 1), (1, 1), "")
         self.padding = padding
         self.infos: list[NodeInfo] = []
+        self.shaped: list[tuple[Any, int, Layer]] = []  # each node's entry of the memo below
         self.run: list[int] = []  # position in a run of even-kernel stride-1 convs (he2015)
         self._ctx: dict[int, Ctx] = {}  # one Ctx per he2015 run position
         # A kind's shape rule is pure: the same layer object on inputs of the same
@@ -73,6 +74,7 @@ class Inferrer:
         known = self._geometry.get(key)
         if known is None:
             known = self._geometry[key] = self._shape(node, run_before, shapes)
+        self.shaped.append(known)
         geo, run_after, _ = known
         self.run.append(run_after)
         out = geo.out
@@ -122,18 +124,19 @@ class Inferrer:
 
 def infer(graph: Graph) -> list[NodeInfo]:
     """Shapes, padding, receptive field and stage of every node, in order."""
-    infos, stages = infer_unstaged(graph)
+    infos, stages, _ = infer_unstaged(graph)
     return [NodeInfo(x.inputs, x.output, x.pad, x.rf, x.jump, s) for x, s in zip(infos, stages)]
 
 
-def infer_unstaged(graph: Graph) -> tuple[list[NodeInfo], list[str]]:
-    """infer's infos with their stage left "", and the stage labels beside them
-    (costs.analyze reads both, without making every info twice)."""
+def infer_unstaged(graph: Graph) -> tuple[list[NodeInfo], list[str], list[Any]]:
+    """infer's infos with their stage left "", the stage labels beside them
+    (costs.analyze reads both, without making every info twice), and each node's
+    entry of the shape rule's memo (Inferrer.shaped: costs._costs keys its own by it)."""
     inf = Inferrer(require_input(graph), graph.padding)
     add = inf.add
     for node in graph.nodes:
         add(node)
-    return inf.infos, assign_stages(graph, inf.infos)
+    return inf.infos, assign_stages(graph, inf.infos), inf.shaped
 
 
 def require_input(graph: Graph) -> Shape:
