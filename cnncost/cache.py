@@ -9,12 +9,13 @@ cannot be read or written is ignored, never an error.
 
 The file is marshal's, not pickle's: importing the C pickle imports functools and
 collections with it (~13M instructions, a third of a bare interpreter's start,
-for a document that takes ~1M to read), and reading a pickle may run any code,
-where this reads only values and makes only cnncost's own value classes. A
-Document is written as marshal's values (str, int, float, bool, None, tuples,
-dicts), each record, named tuple or Choice as a list: its class's index in the
-file's table of classes, then its fields; an object met again as [-1, its index
-among the objects made], so a layer or a Source the document shares stays one.
+more than reading ResNet-50's document here takes, ~5M), and reading a pickle may
+run any code, where this reads only values and makes only cnncost's own value
+classes. A Document is written as marshal's values (str, int, float, bool, None,
+tuples, dicts), each record, named tuple or Choice as a list: its class's index in
+the file's table of classes, then its fields; a tuple holding such objects as
+[-2, its items…]; an object met again as [-1, its index among the objects made],
+so a layer or a Source the document shares stays one.
 
     CNNCOST_CACHE_DIR  where it lives (default: $XDG_CACHE_HOME/cnncost or ~/.cache/cnncost)
     CNNCOST_NO_CACHE=1 read every spec afresh

@@ -92,7 +92,7 @@ def _own_fields(ns: dict[str, Any]) -> list[Field]:
     out = []
     get = ns.get
     for name, annotation in get("__annotations__", {}).items():
-        if isinstance(annotation, str) and "ClassVar" in annotation:
+        if isinstance(annotation, str) and annotation.replace("typing.", "").startswith("ClassVar"):
             continue
         value = get(name, MISSING)
         out.append(_tuple_new(Field, (name, *value[1:]) if value.__class__ is Field else
