@@ -11,10 +11,12 @@ class when the module is imported and ``collections.namedtuple`` compiles one an
 creates two classes (~0.6 ms a class; ~90 classes between the parser, the layer
 kinds and the costs, which was a third of ``cnncost analyze resnet50 --format
 json``), and a decorator, however cheap, makes the class a second time to give it
-slots. A record compiles each of its ``__init__``, ``__eq__`` and ``__hash__``,
-and a named tuple its ``__new__``, the first time it is called, so a class no run
-makes costs nothing, and the compiled methods are the ones dataclasses and
-namedtuple would write (an instance costs the same to make).
+slots. A record's ``__init__``, ``__eq__`` and ``__hash__``, and a named tuple's
+``__new__``, are generic methods for a class's first calls and compiled once it
+keeps calling them (a compile is ~0.46M instructions; see _COMPILE_AFTER), so a
+class no run makes costs nothing, one that makes a few dozen objects costs no
+compile, and the compiled methods are the ones dataclasses and namedtuple would
+write (an instance costs the same to make).
 
 ``field(default=, default_factory=, compare=, repr=)`` is dataclasses' field for
 those four options (a named tuple's field takes all but ``default_factory``);
@@ -100,18 +102,92 @@ def _own_fields(ns: dict[str, Any]) -> list[Field]:
     return out
 
 
+# A method compiled on first call costs ~0.4M instructions (Python's compiler, for a
+# few lines), ~20 classes' worth in a zoo network's run, where most of those classes
+# make a few dozen objects. So a class's first _COMPILE_AFTER calls of a method are
+# answered by a generic one, which binds the same arguments to the same fields (a
+# call it cannot bind plainly goes to the compiled method, whose TypeError is
+# Python's own), and only a class that keeps calling it gets it compiled.
+_COMPILE_AFTER = 100  # a compile (~0.46M) costs what ~40 generic calls add; 40–100 measure alike
+_calls: dict[tuple[type, str], int] = {}
+
+
 def _stub(name: str) -> Any:
     """The method every record class starts with as its __init__, __eq__ or
-    __hash__ (one function for all of them): on its first call it compiles the
-    class's own and becomes it."""
+    __hash__ (one function for all of them): the generic method for its first
+    calls, then it compiles the class's own and becomes it."""
     def stub(self: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = next(c for c in type(self).__mro__ if c.__dict__.get(name) is stub)
-        fn = _compile(owner, name)
-        fn.__qualname__ = f"{owner.__qualname__}.{name}"
-        setattr(owner, name, fn)
-        return fn(self, *args, **kwargs)
+        cls = type(self)
+        owner = cls if cls.__dict__.get(name) is stub else \
+            next(c for c in cls.__mro__ if c.__dict__.get(name) is stub)
+        calls = _calls[owner, name] = _calls.get((owner, name), 0) + 1
+        if calls <= _COMPILE_AFTER:
+            if name == "__init__":
+                values = _bind(owner, args, kwargs)
+                if values is not None:
+                    if owner.__dict__["__record_frozen__"]:
+                        for set_field, value in zip(_setters(owner), values):
+                            set_field(self, value)
+                    else:
+                        for f, value in zip(owner.__record_fields__, values):
+                            setattr(self, f.name, value)
+                    return None
+            elif not kwargs and len(args) == (name == "__eq__"):
+                key = _compared(self, owner)
+                if name == "__hash__":
+                    return hash(key)
+                other = args[0]
+                return key == _compared(other, owner) if other.__class__ is self.__class__ \
+                    else NotImplemented
+        return _compiled(owner, name)(self, *args, **kwargs)
     stub.__name__ = stub.__qualname__ = name
     return stub
+
+
+def _compiled(owner: type, name: str) -> Callable[..., Any]:
+    """The class's own method, compiled, and set on the class."""
+    fn = _compile(owner, name)
+    fn.__qualname__ = f"{owner.__qualname__}.{name}"
+    if name == "__new__":
+        type.__setattr__(owner, name, staticmethod(fn))
+    else:
+        setattr(owner, name, fn)
+    return fn
+
+
+def _bind(owner: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+    """The fields' values for a call with these arguments, as the compiled method
+    binds them (defaults and default_factory included); None for a call with too
+    many or too few, or an unknown or repeated keyword (the compiled method raises)."""
+    fs = owner.__record_fields__  # type: ignore[attr-defined]
+    n = len(args)
+    if n > len(fs):
+        return None
+    if n == len(fs) and not kwargs:
+        return list(args)
+    values = list(args)
+    used = 0
+    factories = []
+    for f in fs[n:]:
+        if f.name in kwargs:
+            values.append(kwargs[f.name])
+            used += 1
+        elif f.default is not MISSING:
+            values.append(f.default)
+        elif f.default_factory is not MISSING:
+            factories.append(len(values))
+            values.append(f.default_factory)
+        else:
+            return None
+    if used != len(kwargs):
+        return None
+    for i in factories:
+        values[i] = values[i]()
+    return values
+
+
+def _compared(obj: Any, owner: type) -> tuple[Any, ...]:
+    return tuple([getattr(obj, f.name) for f in owner.__record_fields__ if f.compare])  # type: ignore[attr-defined]
 
 
 _STUBS = {name: _stub(name) for name in ("__init__", "__eq__", "__hash__")}
@@ -212,14 +288,18 @@ class Record(metaclass=_RecordType):
         if len(state) != len(fs):  # pickled by a version with other fields
             raise TypeError(f"cannot unpickle {type(self).__qualname__}: {len(state)} values "
                             f"for {len(fs)} fields")
-        cls = type(self)
-        setters = cls.__dict__.get("__record_setters__")
-        if setters is None:  # each field's slot setter (object.__setattr__ looks each up: ~2k
-            # instructions a field), found once a class: the zoo cache makes ~500 records a run
-            setters = tuple(_slot_setter(cls, f.name) for f in fs)
-            type.__setattr__(cls, "__record_setters__", setters)
-        for set_field, value in zip(setters, state):
+        for set_field, value in zip(_setters(type(self)), state):
             set_field(self, value)
+
+
+def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """Each field's slot setter (object.__setattr__ looks each name up: ~2k
+    instructions a field), found once a class: the zoo cache makes ~500 records a run."""
+    setters = cls.__dict__.get("__record_setters__")
+    if setters is None:
+        setters = tuple(_slot_setter(cls, f.name) for f in cls.__record_fields__)  # type: ignore[attr-defined]
+        type.__setattr__(cls, "__record_setters__", setters)
+    return setters  # type: ignore[no-any-return]
 
 
 def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
@@ -288,12 +368,16 @@ _SLOT = type(type("_Slot", (), {"__slots__": ("x",)}).x)  # a slot's member desc
 
 
 def _new_stub(cls: Any, *args: Any, **kwargs: Any) -> Any:
-    """Every named tuple's __new__ until its first call compiles the class's own."""
-    owner = next(c for c in cls.__mro__ if "__record_fields__" in c.__dict__)
-    fn = _compile(owner, "__new__")
-    fn.__qualname__ = f"{owner.__qualname__}.__new__"
-    type.__setattr__(owner, "__new__", staticmethod(fn))
-    return fn(cls, *args, **kwargs)
+    """Every named tuple's __new__: the generic one for its class's first calls,
+    then the compiled one (see _stub)."""
+    owner = cls if "__record_fields__" in cls.__dict__ else \
+        next(c for c in cls.__mro__ if "__record_fields__" in c.__dict__)
+    calls = _calls[owner, "__new__"] = _calls.get((owner, "__new__"), 0) + 1
+    if calls <= _COMPILE_AFTER:
+        values = _bind(owner, args, kwargs)
+        if values is not None:
+            return _tuple_new(cls, values)
+    return _compiled(owner, "__new__")(cls, *args, **kwargs)
 
 
 class _TupleType(type):

@@ -273,8 +273,76 @@ def test_a_records_methods_set_its_slots_directly():
     looks each name up (~2k instructions a field; the zoo cache sets ~2,000 a run)."""
     assert type(Shape.__dict__["h"]) is rec._SLOT
     conv = Conv(64, 3, 3)
+    rec._compiled(Conv, "__init__")
     assert all(s.__self__ is not None and type(s.__self__) is rec._SLOT
                for s in (Conv.__init__.__globals__[f"_s_{f.name}"] for f in fields(Conv)))
     back = Conv.__new__(Conv)
     back.__setstate__(conv.__getstate__())
     assert back == conv and all(type(s.__self__) is rec._SLOT for s in Conv.__record_setters__)
+
+
+def _made_both_ways(monkeypatch, after):
+    """A record, a mutable record and a named tuple of the same fields, whose methods
+    are the generic ones (after=1000) or compiled from the first call (after=0)."""
+    monkeypatch.setattr(rec, "_COMPILE_AFTER", after)
+    from cnncost.record import NamedTuple, Record
+
+    class R(Record):
+        a: int
+        b: int = 2
+        c: str = field(default="x", compare=False)
+        d: tuple = field(default_factory=tuple)
+
+    class M(Record, frozen=False):
+        a: int
+        d: list = field(default_factory=list)
+
+    class T(NamedTuple):
+        a: int
+        b: int = 2
+        c: str = field(default="x", compare=False)
+    return R, M, T
+
+
+CALLS = [((1,), {}), ((1, 3), {}), ((1,), {"c": "y"}), ((), {"a": 1, "d": (5,)}), ((1, 3, "z", (6,)), {}),
+         ((), {}), ((1, 2, 3, 4, 5), {}), ((1,), {"a": 2}), ((1,), {"zz": 0}), ((1,), {"b": 4, "q": 1})]
+
+
+@pytest.mark.parametrize("args, kwargs", CALLS)
+def test_the_generic_methods_do_what_the_compiled_ones_do(monkeypatch, args, kwargs):
+    """A class's first calls are answered by generic methods (rec._COMPILE_AFTER),
+    the later ones by compiled ones: the same fields from the same arguments, the
+    same equality and hash, and the same TypeError (the compiled method's) for a
+    call they cannot bind."""
+    def outcome(cls, a, kw):
+        try:
+            obj = cls(*a, **{k: v for k, v in kw.items() if k != "d" or cls.__name__ != "T"})
+        except TypeError as e:
+            return "error", str(e).split(".", 1)[-1]
+        return "ok", tuple((f.name, getattr(obj, f.name)) for f in fields(obj)), obj
+    for index in range(3):
+        generic = _made_both_ways(monkeypatch, 1000)[index]
+        compiled = _made_both_ways(monkeypatch, 0)[index]
+        if index == 1:  # M has fields a and d only
+            kwargs = {k: v for k, v in kwargs.items() if k in ("a", "d", "zz", "q")}
+            args = args[:2]
+        g, c = outcome(generic, args, kwargs), outcome(compiled, args, kwargs)
+        assert g[:2] == c[:2]
+        if g[0] == "ok" and index != 1:
+            x, y = g[2], c[2]
+            again = outcome(generic, args, kwargs)[2]
+            assert (x == again, hash(x) == hash(again)) == (True, True)
+            assert (y == outcome(compiled, args, kwargs)[2])
+    assert rec._COMPILE_AFTER == 0
+
+
+def test_a_class_that_keeps_making_objects_gets_its_methods_compiled(monkeypatch):
+    R, _, T = _made_both_ways(monkeypatch, 3)
+    records, tuples = [R(i) for i in range(3)], [T(i) for i in range(3)]
+    assert [hash(r) for r in records] == [hash(r) for r in records[:2]] + [hash(records[2])]
+    assert R.__dict__["__init__"] is rec._STUBS["__init__"]
+    assert R.__dict__["__hash__"] is not rec._STUBS["__hash__"]  # its fourth call compiled it
+    assert T.__dict__["__new__"].__func__ is rec._new_stub and tuple(tuples[2]) == (2, 2, "x")
+    assert R(3).a == 3 and T(3).a == 3  # the fourth call of each: compiled
+    assert R.__dict__["__init__"] is not rec._STUBS["__init__"] and R(4) == R(4, 2)
+    assert T.__dict__["__new__"].__func__ is not rec._new_stub and tuple(T(5)) == (5, 2, "x")
