@@ -109,37 +109,49 @@ def _own_fields(ns: dict[str, Any]) -> list[Field]:
 # call it cannot bind plainly goes to the compiled method, whose TypeError is
 # Python's own), and only a class that keeps calling it gets it compiled.
 _COMPILE_AFTER = 100  # a compile (~0.46M) costs what ~40 generic calls add; 40–100 measure alike
-_calls: dict[tuple[type, str], int] = {}
 
 
 def _stub(name: str) -> Any:
     """The method every record class starts with as its __init__, __eq__ or
     __hash__ (one function for all of them): the generic method for its first
     calls, then it compiles the class's own and becomes it."""
+    # a class → [its calls, the class whose method this is, its fields, the fields'
+    # slot setters (None for a mutable record), the compared fields' names]
+    plans: dict[type, list[Any]] = {}
+
     def stub(self: Any, *args: Any, **kwargs: Any) -> Any:
         cls = type(self)
-        owner = cls if cls.__dict__.get(name) is stub else \
-            next(c for c in cls.__mro__ if c.__dict__.get(name) is stub)
-        calls = _calls[owner, name] = _calls.get((owner, name), 0) + 1
-        if calls <= _COMPILE_AFTER:
+        plan = plans.get(cls)
+        if plan is None:
+            owner = cls if cls.__dict__.get(name) is stub else \
+                next(c for c in cls.__mro__ if c.__dict__.get(name) is stub)
+            fs = owner.__record_fields__
+            plan = plans[cls] = [0, owner, fs, _setters(owner) if owner.__record_frozen__ else None,
+                                 tuple([f.name for f in fs if f.compare])]
+        plan[0] += 1
+        if plan[0] <= _COMPILE_AFTER:
             if name == "__init__":
-                values = _bind(owner, args, kwargs)
+                fs = plan[2]
+                values = args if not kwargs and len(args) == len(fs) else _bind(fs, args, kwargs)
                 if values is not None:
-                    if owner.__dict__["__record_frozen__"]:
-                        for set_field, value in zip(_setters(owner), values):
+                    setters = plan[3]
+                    if setters is not None:
+                        for set_field, value in zip(setters, values):
                             set_field(self, value)
                     else:
-                        for f, value in zip(owner.__record_fields__, values):
+                        for f, value in zip(fs, values):
                             setattr(self, f.name, value)
                     return None
             elif not kwargs and len(args) == (name == "__eq__"):
-                key = _compared(self, owner)
+                # as the compiled ones: a tuple of the compared fields (the same hash)
+                key = tuple([getattr(self, n) for n in plan[4]])
                 if name == "__hash__":
                     return hash(key)
                 other = args[0]
-                return key == _compared(other, owner) if other.__class__ is self.__class__ \
-                    else NotImplemented
-        return _compiled(owner, name)(self, *args, **kwargs)
+                if other.__class__ is not self.__class__:
+                    return NotImplemented
+                return key == tuple([getattr(other, n) for n in plan[4]])
+        return _compiled(plan[1], name)(self, *args, **kwargs)
     stub.__name__ = stub.__qualname__ = name
     return stub
 
@@ -155,11 +167,10 @@ def _compiled(owner: type, name: str) -> Callable[..., Any]:
     return fn
 
 
-def _bind(owner: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
-    """The fields' values for a call with these arguments, as the compiled method
-    binds them (defaults and default_factory included); None for a call with too
-    many or too few, or an unknown or repeated keyword (the compiled method raises)."""
-    fs = owner.__record_fields__  # type: ignore[attr-defined]
+def _bind(fs: tuple[Field, ...], args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+    """The values of fields `fs` for a call with these arguments, as the compiled
+    method binds them (defaults and default_factory included); None for a call with
+    too many or too few, or an unknown or repeated keyword (the compiled method raises)."""
     n = len(args)
     if n > len(fs):
         return None
@@ -184,10 +195,6 @@ def _bind(owner: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[An
     for i in factories:
         values[i] = values[i]()
     return values
-
-
-def _compared(obj: Any, owner: type) -> tuple[Any, ...]:
-    return tuple([getattr(obj, f.name) for f in owner.__record_fields__ if f.compare])  # type: ignore[attr-defined]
 
 
 _STUBS = {name: _stub(name) for name in ("__init__", "__eq__", "__hash__")}
@@ -367,17 +374,26 @@ def _compile(cls: type, name: str) -> Callable[..., Any]:
 _SLOT = type(type("_Slot", (), {"__slots__": ("x",)}).x)  # a slot's member descriptor
 
 
+_new_plans: dict[type, list[Any]] = {}  # a named tuple's class → [its calls, the owner, its fields]
+
+
 def _new_stub(cls: Any, *args: Any, **kwargs: Any) -> Any:
     """Every named tuple's __new__: the generic one for its class's first calls,
     then the compiled one (see _stub)."""
-    owner = cls if "__record_fields__" in cls.__dict__ else \
-        next(c for c in cls.__mro__ if "__record_fields__" in c.__dict__)
-    calls = _calls[owner, "__new__"] = _calls.get((owner, "__new__"), 0) + 1
-    if calls <= _COMPILE_AFTER:
-        values = _bind(owner, args, kwargs)
+    plan = _new_plans.get(cls)
+    if plan is None:
+        owner = cls if "__record_fields__" in cls.__dict__ else \
+            next(c for c in cls.__mro__ if "__record_fields__" in c.__dict__)
+        plan = _new_plans[cls] = [0, owner, owner.__record_fields__]
+    plan[0] += 1
+    if plan[0] <= _COMPILE_AFTER:
+        fs = plan[2]
+        if not kwargs and len(args) == len(fs):
+            return _tuple_new(cls, args)
+        values = _bind(fs, args, kwargs)
         if values is not None:
             return _tuple_new(cls, values)
-    return _compiled(owner, "__new__")(cls, *args, **kwargs)
+    return _compiled(plan[1], "__new__")(cls, *args, **kwargs)
 
 
 class _TupleType(type):
