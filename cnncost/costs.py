@@ -132,7 +132,8 @@ class Totals(Record):
         values = {key: total(mem[i]) if i is not None else
                   total(columns[f]) if f is not None else total(map(get, rows))
                   for (key, total, get), i, f in zip(_GETTERS, _IN_MEM, _FIELD)}
-        values["flops"] = 2 * values["macs"]
+        if "flops" in values:
+            values["flops"] = 2 * values["macs"]
         conv = map(_CONV_CLASSES.__contains__, map(type, columns["layer"]))
         return cls(values, sum(map(and_, conv, map(not_, columns["train_only"]))))
 
