@@ -3,8 +3,10 @@
 `cnncost analyze SPEC --format json` (or csv, markdown) — what a CI job runs on
 every commit — and `cnncost analyze SPEC` written to a pipe or a file are
 answered here by the very calls the click command makes (resolve.load,
-costs.analyze, report.render_analysis with the command's defaults, and
-piped.piped_table, as cli.emit writes a table), so the text is the same to the
+costs.analyze, report.render_analysis with the command's defaults — for JSON
+the two calls it makes, jsondoc.analysis_dict and jsondoc.chunked, without
+importing report's tables — and piped.piped_table, as cli.emit writes a
+table), so the text is the same to the
 byte; so is `cnncost replace SPEC --stage S` with its search options (the
 command's own body, commands.replace). Neither imports click nor builds the
 command tree, which is a third of such a run. Anything else — another command or
@@ -29,7 +31,7 @@ REPLACE = {"--stage": "stage", "--tolerance": "tolerance", "--sizes": "sizes",
 
 
 def quick(args: list[str]) -> Any:
-    """The output of `cnncost ARGS` (a str, or report.Chunks for JSON) when it is a
+    """The output of `cnncost ARGS` (a str, or jsondoc.Chunks for JSON) when it is a
     plain `analyze SPEC [--format F]` or `replace SPEC --stage S [its search options]
     [--format F]` whose spec is read and costed without an error or a note for
     stderr, and for the table when it is written directly (piped); None for
@@ -43,18 +45,21 @@ def quick(args: list[str]) -> Any:
     if fmt not in FORMATS:
         return None
     try:
-        from .report import Format
         from .resolve import load
         if args[0] == "analyze":
             from .costs import analyze
-            from .report import render_analysis
             from .resolve import one_network
             net = one_network(load(args[1]), None)
             cost = analyze(net.graph(None, None), 1, "fp32")
             if cost.graph.uncosted:
                 return None  # cli prints the note
+            if fmt == "json":  # report's renderer for JSON, without importing report
+                from .jsondoc import analysis_dict, chunked
+                return chunked(lambda: analysis_dict(cost, None, None, None))
+            from .report import Format, render_analysis
             out = render_analysis(cost, Format(fmt))
         else:
+            from .report import Format
             if "stage" not in opts or not opts.setdefault("top", "0").isdecimal():
                 return None  # click says --stage is missing, or reads --top's number
             from .commands import replace

@@ -205,16 +205,16 @@ def test_layer_texts_are_what_json_dumps_writes_of_the_dicts(spec, view, monkeyp
     values it keeps are forgotten after every row, and with the row writers
     compiled (a long network's) for every network."""
     if view == "kept":
-        monkeypatch.setattr("cnncost.report._TEXTS_KEPT", 1)
+        monkeypatch.setattr("cnncost.jsondoc._TEXTS_KEPT", 1)
     if view == "compiled":
-        monkeypatch.setattr("cnncost.report._COMPILED_ROWS", 1)
+        monkeypatch.setattr("cnncost.jsondoc._COMPILED_ROWS", 1)
     from cnncost.costs import analyze
     from cnncost.counting import count
     from cnncost.memory import load_device
     from cnncost.report import analysis_dict, json_chunks
     from cnncost.resolve import load, one_network
     if view == "values":
-        monkeypatch.setattr("cnncost.report._ROW_METRICS", ())
+        monkeypatch.setattr("cnncost.jsondoc._ROW_METRICS", ())
     net = analyze(one_network(load(spec)).graph(), *((4, "fp16") if view == "batch" else ()))
     kw = {"device": load_device("nvidia-a100-sxm4-80gb")} if view == "device" else \
         {"count": count(net, "fvcore")} if view == "count" else \
