@@ -25,7 +25,7 @@ one cannot be declared, so nothing counts as a silent zero.
 
 from __future__ import annotations
 
-from operator import and_, attrgetter, mul, not_
+from _operator import and_, attrgetter, mul, not_  # operator.py is only its re-export of these
 
 from .graph import NodeInfo, infer_unstaged
 from .layers import BY_CLASS, Cost, Layer

@@ -15,7 +15,7 @@ from .record import NamedTuple, Record, field
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads the name)
 if TYPE_CHECKING:
     from typing import Any
-    from .notation import Chain
+    from .tree import Chain
 
 
 class Shape(Record):
@@ -109,7 +109,7 @@ class NetworkSpec(Record):
 
     def graph(self, input: Shape | None = None, padding: Padding | None = None) -> Graph:
         """Lower to a Graph; `input`/`padding` override the spec's own."""
-        from .notation import lower_stages
+        from .tree import lower_stages  # not the parser: a zoo network comes parsed (cache)
         if input is not None and self.input_in_text and input != self.input:
             assert self.input is not None
             raise CnnCostError(f"the spec says Input({self.input.h},{self.input.w},{self.input.c}) "

@@ -423,7 +423,7 @@ class _TupleType(type):
         if not all(f.repr for f in fs):
             ns.setdefault("__repr__", _repr)
         if not all(f.compare for f in fs):
-            from operator import itemgetter
+            from _operator import itemgetter  # operator.py re-exports it
             key = itemgetter(*[i for i, f in enumerate(fs) if f.compare])
 
             # Another class is never equal, a plain tuple of the same values neither

@@ -145,15 +145,17 @@ def test_a_large_document_is_flushed_whole(tmp_path):
 @pytest.mark.parametrize("args,absent", [
     (["analyze", "resnet50", "--format", "json"],
      ("click", "rich", "typing", "yaml", "pathlib", "pickle", "re", "hashlib", "numpy",
-      "cnncost.report")),
-    (["analyze", "resnet50"], ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy")),
+      "operator", "warnings", "cnncost.report", "cnncost.notation", "cnncost.blocks")),
+    (["analyze", "resnet50"], ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy",
+                               "cnncost.notation", "cnncost.blocks")),
     (["replace", "he2015-a", "--stage", "3"],
      ("click", "rich", "typing", "yaml", "pathlib", "pickle", "numpy")),
 ])
 def test_the_quick_paths_import_only_what_they_use(args, absent):
     """docs/performance.md, "What keeps it fast": a zoo network's JSON, its piped table
     and `replace`'s import none of these packages or modules (a real process, its
-    sys.modules at the end): the JSON not even report's tables."""
+    sys.modules at the end): a zoo network is lowered without the parser (cnncost.tree),
+    and its JSON written without report's tables (cnncost.jsondoc)."""
     load_zoo = subprocess.run([sys.executable, "-m", "cnncost", *args], capture_output=True)
     assert load_zoo.returncode == 0  # the zoo cache is filled
     code = (f"import sys; sys.argv = ['cnncost', *{args!r}]\n"
