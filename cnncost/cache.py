@@ -12,10 +12,13 @@ collections with it (~13M instructions, a third of a bare interpreter's start,
 more than reading ResNet-50's document here takes, ~5M), and reading a pickle may
 run any code, where this reads only values and makes only cnncost's own value
 classes. A Document is written as marshal's values (str, int, float, bool, None,
-tuples, dicts), each record, named tuple or Choice as a list: its class's index in
-the file's table of classes, then its fields; a tuple holding such objects as
-[-2, its items…]; an object met again as [-1, its index among the objects made],
-so a layer or a Source the document shares stays one.
+tuples, dicts): the file's table of classes, then its objects in a flat list in
+the order they are made, each after the objects it holds — a record, named
+tuple or Choice as its class's index and its fields, a tuple or dict holding
+objects as -1 or -2 and its items — with the positions of the fields that are
+objects, written as their indices in that list. Decoding is one loop over it
+(no call per object), and an object the document shares (a layer typed once, a
+Source) is one index, made once.
 
     CNNCOST_CACHE_DIR  where it lives (default: $XDG_CACHE_HOME/cnncost or ~/.cache/cnncost)
     CNNCOST_NO_CACHE=1 read every spec afresh
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 
 # Paths are plain strings: pathlib costs a few ms to import, on every run.
 PACKAGE = os.path.dirname(os.path.realpath(__file__))
-FORMAT = 2  # bump when what is kept changes shape (2: marshal's form, not a pickle)
+FORMAT = 3  # bump when what is kept changes shape (2: marshal's form; 3: its objects in a flat list)
 
 
 def directory() -> str | None:
@@ -93,87 +96,119 @@ def load(path: str, data: bytes, build: Callable[[], Any]) -> Any:
 
 
 _PLAIN = (str, int, float, bool, type(None))
-_BUILT = (list, dict)  # what decode makes objects from; tuples of plain values stay as they are
-_REF, _TUPLE = -1, -2  # [-1, i]: the i-th object made; [-2, items…]: a tuple holding objects
+_TUPLE, _DICT = -1, -2  # an entry's head: a tuple or a dict holding objects (else a class)
 
 
-def encode(value: Any) -> tuple[tuple[tuple[str, str], ...], Any]:
+def encode(value: Any) -> tuple[tuple[tuple[str, str], ...], list[tuple[Any, ...]], Any]:
     """`value` as marshal's values (see the module's docstring): the table of its
-    classes (module, name) and the value written with them; a TypeError for a
-    value of any other type."""
+    classes (module, name), its objects in the order decode makes them (each after
+    the objects it holds), and the value itself (an object's index, or a plain
+    value); a TypeError for a value of any other type."""
     from .choice import Choice
     classes: dict[type, int] = {}
     made: dict[int, int] = {}  # id of an object written → its index among them
+    entries: list[tuple[Any, ...]] = []
+    keep: list[Any] = []  # every object written, alive while ids are compared
 
-    def write(x: Any) -> Any:
+    def add(x: Any, head: int, values: list[Any], refs: list[int]) -> int:
+        made[id(x)] = len(entries)
+        keep.append(x)
+        entries.append((head, tuple(values), tuple(refs)))
+        return len(entries) - 1
+
+    def write(x: Any) -> tuple[bool, Any]:
+        """(whether it is an object, written as an entry: its index; else the value)."""
         t = type(x)
         if t in _PLAIN:
-            return x
-        if t is tuple:
-            items = [write(y) for y in x]
-            return [_TUPLE, *items] if any(type(y) in _BUILT for y in items) else tuple(items)
-        if t is dict:
-            if not all(type(k) in _PLAIN for k in x):
-                raise TypeError("the cache keeps a dict's keys as they are: str, int, …")
-            return {k: write(v) for k, v in x.items()}
+            return False, x
         seen = made.get(id(x))
         if seen is not None:
-            return [_REF, seen]
+            return True, seen
+        if t is tuple or t is dict:
+            if t is dict and not all(type(k) in _PLAIN for k in x):
+                raise TypeError("the cache keeps a dict's keys as they are: str, int, …")
+            items = [y for kv in x.items() for y in kv] if t is dict else list(x)
+            values, refs = fields(items, 1 if t is dict else 0)
+            if not refs:  # plain values all through: marshal keeps it as it is
+                return False, dict(zip(values[::2], values[1::2])) if t is dict else tuple(values)
+            return True, add(x, _DICT if t is dict else _TUPLE, values, refs)
         if "__record_fields__" in t.__dict__:  # a record or a named tuple
-            state = [write(getattr(x, f.name)) for f in t.__record_fields__]  # type: ignore[attr-defined]
+            state = [getattr(x, f.name) for f in t.__record_fields__]  # type: ignore[attr-defined]
         elif isinstance(x, Choice):
             state = [x.value]
         else:
             raise TypeError(f"the cache does not keep a {t.__qualname__}")
-        made[id(x)] = len(made)  # after its fields: the order in which decode makes them
-        return [classes.setdefault(t, len(classes)), *state]
-    out = write(value)
-    return tuple((c.__module__, c.__qualname__) for c in classes), out
+        values, refs = fields(state, 0)
+        return True, add(x, classes.setdefault(t, len(classes)), values, refs)
+
+    def fields(items: list[Any], start: int) -> tuple[list[Any], list[int]]:
+        values, refs = [], []
+        for i, y in enumerate(items):
+            if start and i % 2 == 0:  # a dict's key: plain, as it is
+                values.append(y)
+                continue
+            is_object, v = write(y)
+            if is_object:
+                refs.append(i)
+            values.append(v)
+        return values, refs
+    is_object, root = write(value)
+    return (tuple((c.__module__, c.__qualname__) for c in classes), entries,
+            (is_object, root))
 
 
-def decode(kept: tuple[tuple[tuple[str, str], ...], Any]) -> Any:
+_RECORD, _NAMED_TUPLE, _CHOICE = 0, 1, 2  # how decode makes an object of a class
+
+
+def decode(kept: tuple[tuple[tuple[str, str], ...], list[tuple[Any, ...]], Any]) -> Any:
     """The value encode wrote: its records, named tuples and Choices made again
-    (only cnncost's own: a file that names another class is not read)."""
+    (only cnncost's own: a file that names another class is not read), each in
+    one turn of one loop, its fields set as unpickling sets them."""
     from .choice import Choice
-    from .record import NamedTuple, Record
-    table, value = kept
-    classes = []
+    from .record import NamedTuple, Record, _setters
+    table, entries, (is_object, root) = kept
+    classes: list[tuple[type, int, Any]] = []
     for module, name in table:
         if not module.startswith("cnncost."):
             raise TypeError(f"not a cnncost class: {module}.{name}")
         if module not in sys.modules:
             __import__(module)
         cls = getattr(sys.modules[module], name)
-        kind = None if not isinstance(cls, type) else 0 if issubclass(cls, Record) else \
-            1 if issubclass(cls, NamedTuple) else 2 if issubclass(cls, Choice) else None
-        if kind is None:
+        if not isinstance(cls, type):
             raise TypeError(f"not a cnncost value class: {module}.{name}")
-        classes.append((cls, kind))
-    made: list[Any] = []
-    new, tuple_new = object.__new__, tuple.__new__
-
-    def read(x: Any) -> Any:  # a list or a dict: plain values and their tuples are as they are
-        if type(x) is dict:
-            return {k: read(v) if type(v) in _BUILT else v for k, v in x.items()}
-        head = x[0]
-        if head == _REF:
-            return made[x[1]]
-        items = x[1:]
-        for i, y in enumerate(items):  # a loop, not a comprehension: no frame of its own
-            if type(y) in _BUILT:
-                items[i] = read(y)
-        if head == _TUPLE:
-            return tuple(items)
-        cls, kind = classes[head]
-        if kind == 0:  # a record, as unpickling makes one (its __init__ compiles on first use)
-            obj = new(cls)
-            obj.__setstate__(items)
-        elif kind == 1:
-            obj = tuple_new(cls, items)
-            if len(obj) != len(cls._fields):
-                raise TypeError(f"cannot read {cls.__qualname__}: {len(obj)} values")
+        if issubclass(cls, Record):  # its fields' slot setters, found once
+            classes.append((cls, _RECORD, _setters(cls)))
+        elif issubclass(cls, NamedTuple):
+            classes.append((cls, _NAMED_TUPLE, len(cls._fields)))
+        elif issubclass(cls, Choice):
+            classes.append((cls, _CHOICE, None))
         else:
-            obj = cls(*items)
-        made.append(obj)
-        return obj
-    return read(value) if type(value) in _BUILT else value
+            raise TypeError(f"not a cnncost value class: {module}.{name}")
+    made: list[Any] = []
+    append = made.append
+    new, tuple_new = object.__new__, tuple.__new__
+    for head, values, refs in entries:
+        if refs:
+            values = list(values)
+            for i in refs:
+                values[i] = made[values[i]]
+        if head >= 0:
+            cls, kind, how = classes[head]
+            if kind == _RECORD:  # as unpickling makes one (its __init__ is not called)
+                if len(values) != len(how):
+                    raise TypeError(f"cannot read {cls.__qualname__}: {len(values)} values")
+                obj = new(cls)
+                for set_field, value in zip(how, values):
+                    set_field(obj, value)
+            elif kind == _NAMED_TUPLE:
+                if len(values) != how:
+                    raise TypeError(f"cannot read {cls.__qualname__}: {len(values)} values")
+                obj = tuple_new(cls, values)
+            else:
+                obj = cls(*values)
+        elif head == _TUPLE:
+            obj = tuple(values)
+        else:
+            obj = dict(zip(values[::2], values[1::2]))
+        append(obj)
+    return made[root] if is_object else root

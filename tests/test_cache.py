@@ -115,9 +115,9 @@ def test_a_kept_file_naming_another_class_is_not_read(cache_dir):
     import marshal
     load("resnet18")
     [file] = cache_dir.rglob("resnet18-*.marshal")
-    table, value = marshal.loads(file.read_bytes())
+    table, *rest = marshal.loads(file.read_bytes())
     for wrong in (("os", "system"), ("cnncost.cli", "main")):
-        file.write_bytes(marshal.dumps((((wrong),) + table[1:], value), 4))
+        file.write_bytes(marshal.dumps((((wrong),) + table[1:], *rest), 4))
         with pytest.raises(TypeError, match="not a cnncost"):
             cache.decode(marshal.loads(file.read_bytes()))
         assert load("resnet18") == load_file(zoo.HERE / "resnet18.yaml", display="<zoo:resnet18>")
