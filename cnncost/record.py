@@ -94,7 +94,8 @@ def _own_fields(ns: dict[str, Any]) -> list[Field]:
     out = []
     get = ns.get
     for name, annotation in get("__annotations__", {}).items():
-        if isinstance(annotation, str) and annotation.replace("typing.", "").startswith("ClassVar"):
+        if annotation.__class__ is str and "ClassVar" in annotation \
+                and annotation.replace("typing.", "").startswith("ClassVar"):
             continue
         value = get(name, MISSING)
         out.append(_tuple_new(Field, (name, *value[1:]) if value.__class__ is Field else
@@ -213,44 +214,44 @@ class _RecordType(type):
             if frozen is None:
                 frozen = getattr(bases[0], "__record_frozen__", True)
         else:
-            inherited = tuple(f for base in bases for f in getattr(base, "__record_fields__", ()))
+            inherited = tuple([f for base in bases for f in getattr(base, "__record_fields__", ())])
             if frozen is None:
-                frozen = all(getattr(b, "__record_frozen__", True) for b in bases)
+                frozen = all([getattr(b, "__record_frozen__", True) for b in bases])
+        names = [f.name for f in own]
         if inherited:  # a later field of the same name replaces an earlier one, in its place
             by_name = {f.name: f for f in inherited}
-            by_name.update((f.name, f) for f in own)
+            old = set(by_name)
+            by_name.update(zip(names, own))
             all_fields = tuple(by_name.values())
-            slots = tuple(f.name for f in own if all(g.name != f.name for g in inherited))
+            slots = tuple([n for n in names if n not in old])
         else:
             all_fields = tuple(own)
-            slots = tuple([f.name for f in own])
+            slots = tuple(names)
         seen_default = False
-        for f in all_fields:
-            if f.default is MISSING and f.default_factory is MISSING:
+        for f in all_fields:  # a Field is (name, default, default_factory, compare, repr)
+            if f[1] is MISSING and f[2] is MISSING:
                 if seen_default:
                     raise TypeError(f"non-default argument {f.name!r} follows default argument")
             else:
                 seen_default = True
         pop = ns.pop
-        for f in own:
-            pop(f.name, None)
+        for n in names:
+            pop(n, None)
         ns["__slots__"] = slots
         ns["__record_fields__"] = all_fields
         ns["__record_frozen__"] = frozen
         # A body with __eq__ and no __hash__ gets the fields' hash, as in dataclasses.
-        explicit_hash = "__hash__" in ns
-        if "__init__" not in ns:
-            ns["__init__"] = _STUBS["__init__"]
-        if "__eq__" not in ns:
-            ns["__eq__"] = _STUBS["__eq__"]
-        if not explicit_hash:
+        setdefault = ns.setdefault
+        if "__hash__" not in ns:
             ns["__hash__"] = _STUBS["__hash__"] if frozen else None  # mutable: unhashable
+        setdefault("__init__", _STUBS["__init__"])
+        setdefault("__eq__", _STUBS["__eq__"])
         if "__match_args__" not in ns:
-            ns["__match_args__"] = tuple(f.name for f in all_fields)
+            ns["__match_args__"] = tuple([f[0] for f in all_fields])
         if frozen:
-            for method in ("__setattr__", "__delattr__"):
-                if method in ns:
-                    raise TypeError(f"cannot overwrite attribute {method} in class {name}")
+            if "__setattr__" in ns or "__delattr__" in ns:
+                method = "__setattr__" if "__setattr__" in ns else "__delattr__"
+                raise TypeError(f"cannot overwrite attribute {method} in class {name}")
             ns["__setattr__"] = _frozen_setattr
             ns["__delattr__"] = _frozen_delattr
         return type.__new__(mcls, name, bases, ns)
@@ -399,30 +400,44 @@ class _TupleType(type):
     """NamedTuple's metaclass: a named tuple's class is made once."""
 
     def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> Any:
-        if "_fields" in ns or not any(isinstance(b, _TupleType) for b in bases):
-            return super().__new__(mcls, name, bases, ns)  # NamedTuple itself
-        if any("__record_fields__" in b.__dict__ for b in bases):  # a named tuple's subclass
-            if "__annotations__" in ns:
-                raise TypeError(f"{name}: a named tuple's subclass takes no more fields")
-            ns.setdefault("__slots__", ())
-            return super().__new__(mcls, name, bases, ns)
+        for b in bases:
+            if isinstance(b, _TupleType):
+                break
+        else:  # NamedTuple itself
+            return type.__new__(mcls, name, bases, ns)
+        if "_fields" in ns:
+            return type.__new__(mcls, name, bases, ns)
+        for b in bases:
+            if "__record_fields__" in b.__dict__:  # a named tuple's subclass
+                if "__annotations__" in ns:
+                    raise TypeError(f"{name}: a named tuple's subclass takes no more fields")
+                ns.setdefault("__slots__", ())
+                return type.__new__(mcls, name, bases, ns)
         fs = _own_fields(ns)
-        if any(f.default_factory is not MISSING for f in fs):
-            raise TypeError(f"{name}: a named tuple's field takes no default_factory")
-        defaults = {f.name: f.default for f in fs if f.default is not MISSING}
-        if any(f.default is MISSING for f in fs[len(fs) - len(defaults):]):
-            raise TypeError(f"{name}: a field without a default follows one with a default")
-        names = tuple(f.name for f in fs)
-        for i, n in enumerate(names):
+        defaults = {}
+        names = []
+        hidden = unequal = False
+        for i, f in enumerate(fs):  # a Field is (name, default, default_factory, compare, repr)
+            n, default = f[0], f[1]
+            if f[2] is not MISSING:
+                raise TypeError(f"{name}: a named tuple's field takes no default_factory")
+            if default is not MISSING:
+                defaults[n] = default
+            elif defaults:
+                raise TypeError(f"{name}: a field without a default follows one with a default")
+            hidden = hidden or not f[4]
+            unequal = unequal or not f[3]
+            names.append(n)
             ns[n] = _tuplegetter(i, f"Alias for field number {i}")
+        names = tuple(names)
         ns["__slots__"] = ()
         ns["_fields"] = ns["__match_args__"] = names
         ns["_field_defaults"] = defaults
         ns["__record_fields__"] = tuple(fs)
         ns.setdefault("__new__", _new_stub)
-        if not all(f.repr for f in fs):
+        if hidden:
             ns.setdefault("__repr__", _repr)
-        if not all(f.compare for f in fs):
+        if unequal:
             from _operator import itemgetter  # operator.py re-exports it
             key = itemgetter(*[i for i, f in enumerate(fs) if f.compare])
 
@@ -439,7 +454,7 @@ class _TupleType(type):
             for method in (__eq__, __ne__, __hash__):
                 method.__qualname__ = f"{ns.get('__qualname__', name)}.{method.__name__}"
                 ns.setdefault(method.__name__, method)
-        return super().__new__(mcls, name, bases, ns)
+        return type.__new__(mcls, name, bases, ns)
 
 
 class NamedTuple(tuple, metaclass=_TupleType):  # type: ignore[misc]
