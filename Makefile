@@ -5,6 +5,8 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.dev-installed
 # Bytecode for our sources, compiled ahead: an editable install run with
 # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run.
+# -f: compileall alone trusts a .pyc whose source has the same mtime second, while
+# the import also compares sizes and compiles the source again on every run.
 BYTECODE := $(VENV)/.bytecode
 SOURCES  := $(wildcard cnncost/*.py cnncost/*/*.py)
 
@@ -23,7 +25,7 @@ $(DEVSTAMP): $(STAMP)
 	touch $(DEVSTAMP)
 
 $(BYTECODE): $(STAMP) $(SOURCES)
-	$(BIN)/python -m compileall -q cnncost
+	$(BIN)/python -m compileall -f -q cnncost
 	touch $(BYTECODE)
 
 demo: $(STAMP) $(BYTECODE)
