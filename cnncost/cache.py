@@ -39,6 +39,14 @@ PACKAGE = os.path.dirname(os.path.realpath(__file__))
 FORMAT = 3  # bump when what is kept changes shape (2: marshal's form; 3: its objects in a flat list)
 
 
+def _blake2b(data: bytes, digest_size: int) -> Any:
+    try:
+        from _blake2 import blake2b  # what hashlib.blake2b is, without loading OpenSSL (~3 ms)
+    except ImportError:  # pragma: no cover - a Python built without it
+        from hashlib import blake2b
+    return blake2b(data, digest_size=digest_size)
+
+
 def directory() -> str | None:
     if os.environ.get("CNNCOST_NO_CACHE"):
         return None
@@ -50,16 +58,22 @@ def directory() -> str | None:
 
 
 def fingerprint() -> str:
-    """Changes whenever any module of the installed package does."""
-    import zlib
-    parts = [str(FORMAT)]
-    for sub in ("", "layers"):
+    """Changes whenever any module of the installed package does (its name, size or
+    mtime): one stat of each, hashed (blake2b, which load reads anyway)."""
+    parts = []
+    for sub in ("", "layers"):  # the folders of modules (zoo's one module: below)
         with os.scandir(os.path.join(PACKAGE, sub) if sub else PACKAGE) as it:
-            for e in sorted(it, key=lambda e: e.name):
+            for e in it:
                 if e.name.endswith(".py"):
                     st = e.stat()
                     parts.append(f"{sub}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
-    return f"{zlib.crc32(chr(0).join(parts).encode()):08x}"
+    st = os.stat(_ZOO_MODULE)
+    parts.append(f"zoo/__init__.py:{st.st_size}:{st.st_mtime_ns}")
+    parts.sort()
+    return _blake2b(f"{FORMAT}\0{chr(0).join(parts)}".encode(), digest_size=6).hexdigest()
+
+
+_ZOO_MODULE = os.path.join(PACKAGE, "zoo", "__init__.py")
 
 
 def load(path: str, data: bytes, build: Callable[[], Any]) -> Any:
@@ -69,11 +83,7 @@ def load(path: str, data: bytes, build: Callable[[], Any]) -> Any:
     if where is None:
         return build()
     import marshal
-    try:
-        from _blake2 import blake2b  # what hashlib.blake2b is, without loading OpenSSL (~3 ms)
-    except ImportError:  # pragma: no cover - a Python built without it
-        from hashlib import blake2b
-    key = blake2b(data, digest_size=12).hexdigest()
+    key = _blake2b(data, digest_size=12).hexdigest()
     stem = os.path.splitext(os.path.basename(path))[0]
     folder = os.path.join(where, fingerprint())
     file = os.path.join(folder, f"{stem}-{key}.marshal")
