@@ -7,6 +7,7 @@ DEVSTAMP := $(VENV)/.dev-installed
 # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run.
 # -f: compileall alone trusts a .pyc whose source has the same mtime second, while
 # the import also compares sizes and compiles the source again on every run.
+# cnncost.bundle: the same bytecode in one file, which the script imports from.
 BYTECODE := $(VENV)/.bytecode
 SOURCES  := $(wildcard cnncost/*.py cnncost/*/*.py)
 
@@ -26,6 +27,7 @@ $(DEVSTAMP): $(STAMP)
 
 $(BYTECODE): $(STAMP) $(SOURCES)
 	$(BIN)/python -m compileall -f -q cnncost
+	$(BIN)/python -m cnncost.bundle
 	touch $(BYTECODE)
 
 demo: $(STAMP) $(BYTECODE)

@@ -106,6 +106,9 @@ def main(prog_name: Any = None) -> None:
     # quick answer is made and written, on again for click's run.
     import gc
     gc.disable()
+    global _bundle
+    from .bundle import install
+    _bundle = install()  # the package's modules from one file (cnncost.bundle)
     text = quick(sys.argv[1:]) if sys.stdout is not None else None
     if text is not None:
         try:
@@ -143,4 +146,9 @@ def _exit(code: int) -> None:
                 stream.flush()
     except Exception:  # noqa: BLE001 - Python's own exit says what went wrong
         return
+    from .bundle import refresh
+    refresh(_bundle)  # written again where it was absent or out of date, after the answer
     os._exit(code)
+
+
+_bundle = None  # the bundle's finder main installed, if any
