@@ -11,12 +11,15 @@ class when the module is imported and ``collections.namedtuple`` compiles one an
 creates two classes (~0.6 ms a class; ~90 classes between the parser, the layer
 kinds and the costs, which was a third of ``cnncost analyze resnet50 --format
 json``), and a decorator, however cheap, makes the class a second time to give it
-slots. A record's ``__init__``, ``__eq__`` and ``__hash__``, and a named tuple's
-``__new__``, are generic methods for a class's first calls and compiled once it
-keeps calling them (a compile is ~0.46M instructions; see _COMPILE_AFTER), so a
-class no run makes costs nothing, one that makes a few dozen objects costs no
-compile, and the compiled methods are the ones dataclasses and namedtuple would
-write (an instance costs the same to make).
+slots. A frozen record's ``__init__`` and a named tuple's ``__new__`` are made on
+the class's first call from a template for its number of fields, whose bytecode
+ships compiled (cnncost.record_methods; ~7k instructions, its parameters renamed
+to the fields); ``__eq__`` and ``__hash__``, and the ``__init__`` of a mutable
+record or one with a default_factory, are generic methods for a class's first
+calls and compiled once it keeps calling them (a compile is ~0.46M
+instructions; see _COMPILE_AFTER). So a class no run makes costs nothing, and
+its methods are the ones dataclasses and namedtuple would write (an instance
+costs the same to make).
 
 ``field(default=, default_factory=, compare=, repr=)`` is dataclasses' field for
 those four options (a named tuple's field takes all but ``default_factory``);
@@ -126,6 +129,9 @@ def _stub(name: str) -> Any:
         if plan is None:
             owner = cls if cls.__dict__.get(name) is stub else \
                 next(c for c in cls.__mro__ if c.__dict__.get(name) is stub)
+            made = _template(owner, name)  # its method from the first call, where it has one
+            if made is not None:
+                return _install(owner, name, made)(self, *args, **kwargs)
             fs = owner.__record_fields__
             plan = plans[cls] = [0, owner, fs, _setters(owner) if owner.__record_frozen__ else None,
                                  tuple([f.name for f in fs if f.compare])]
@@ -158,14 +164,70 @@ def _stub(name: str) -> Any:
 
 
 def _compiled(owner: type, name: str) -> Callable[..., Any]:
-    """The class's own method, compiled, and set on the class."""
-    fn = _compile(owner, name)
+    """The class's own method, from its template or compiled, and set on the class."""
+    return _install(owner, name, _template(owner, name) or _compile(owner, name))
+
+
+def _install(owner: type, name: str, fn: Any) -> Any:
     fn.__qualname__ = f"{owner.__qualname__}.{name}"
     if name == "__new__":
         type.__setattr__(owner, name, staticmethod(fn))
     else:
         setattr(owner, name, fn)
     return fn
+
+
+_FunctionType = type(_own_fields)  # types.FunctionType, without importing types
+
+
+def _template(cls: type, name: str) -> Any:
+    """A frozen record's __init__ or a named tuple's __new__, made from the template
+    for its number of fields (cnncost.record_methods: bytecode shipped compiled, its
+    parameters renamed to the fields, ~7k instructions, where a compile is ~0.46M),
+    so it is the method from the class's first call; None where there is none
+    (a mutable record, a default_factory, more than MAX_TEMPLATE fields)."""
+    if name != "__init__" and name != "__new__":
+        return None
+    fs = cls.__dict__["__record_fields__"]
+    if len(fs) > MAX_TEMPLATE or name == "__init__" and not cls.__dict__["__record_frozen__"]:
+        return None
+    defaults = []
+    for f in fs:  # (name, default, default_factory, compare, repr); defaults come last
+        if f[2] is not MISSING:
+            return None
+        if f[1] is not MISSING:
+            defaults.append(f[1])
+    from . import record_methods
+    if name == "__init__":
+        template, first = record_methods.INIT[len(fs)], "self"
+        env = {f"s{i}": setter for i, setter in enumerate(_setters(cls))}
+    else:
+        template, first, env = record_methods.NEW[len(fs)], "_cls", {"tuple_new": _tuple_new}
+    code = template.__code__.replace(co_varnames=(first, *[f[0] for f in fs]), co_name=name,
+                                     co_qualname=f"{cls.__qualname__}.{name}")
+    return _FunctionType(code, env, name, tuple(defaults) or None)
+
+
+MAX_TEMPLATE = 16  # record_methods has templates for 0 … 16 fields (the most a class has)
+
+
+def methods_source() -> str:
+    """cnncost/record_methods.py, as `python -m cnncost.record` writes it."""
+    out = ['"""Templates of a record\'s __init__ and a named tuple\'s __new__, one per number of',
+           "fields: cnncost.record renames their parameters to a class's fields and gives each",
+           "its globals (s0, s1, …: the fields' slot setters; tuple_new: tuple.__new__). Written",
+           'by `python -m cnncost.record`; do not edit (tests/test_record.py checks it)."""', "", ""]
+    for n in range(MAX_TEMPLATE + 1):
+        params = "".join(f", a{i}" for i in range(n))
+        body = [f"    s{i}(self, a{i})" for i in range(n)]
+        out += [f"def init{n}(self{params}):", *(body or ["    pass"]), "", ""]
+    for n in range(MAX_TEMPLATE + 1):
+        params = "".join(f", a{i}" for i in range(n))
+        values = "".join(f"a{i}," for i in range(n))
+        out += [f"def new{n}(_cls{params}):", f"    return tuple_new(_cls, ({values}))", "", ""]
+    out += [f"INIT = ({', '.join(f'init{n}' for n in range(MAX_TEMPLATE + 1))})",
+            f"NEW = ({', '.join(f'new{n}' for n in range(MAX_TEMPLATE + 1))})", ""]
+    return "\n".join(out)
 
 
 def _bind(fs: tuple[Field, ...], args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
@@ -384,6 +446,9 @@ def _new_stub(cls: Any, *args: Any, **kwargs: Any) -> Any:
     if plan is None:
         owner = cls if "__record_fields__" in cls.__dict__ else \
             next(c for c in cls.__mro__ if "__record_fields__" in c.__dict__)
+        made = _template(owner, "__new__")  # its method from the first call, where it has one
+        if made is not None:
+            return _install(owner, "__new__", made)(cls, *args, **kwargs)
         plan = _new_plans[cls] = [0, owner, owner.__record_fields__]
     plan[0] += 1
     if plan[0] <= _COMPILE_AFTER:
@@ -522,3 +587,10 @@ def _remade(cls: type, meta: type, bases: tuple[type, ...], **kwargs: Any) -> An
     new = meta(cls.__name__, bases, ns, **kwargs)
     new.__qualname__ = cls.__qualname__
     return new
+
+
+if __name__ == "__main__":  # python -m cnncost.record: write the templates' module
+    import os
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "record_methods.py"), "w",
+              encoding="utf-8") as f:
+        f.write(methods_source())

@@ -273,9 +273,12 @@ def test_a_records_methods_set_its_slots_directly():
     looks each name up (~2k instructions a field; the zoo cache sets ~2,000 a run)."""
     assert type(Shape.__dict__["h"]) is rec._SLOT
     conv = Conv(64, 3, 3)
-    rec._compiled(Conv, "__init__")
+    rec._compiled(Conv, "__init__")  # from its template (record_methods): s0, s1, … its setters
     assert all(s.__self__ is not None and type(s.__self__) is rec._SLOT
-               for s in (Conv.__init__.__globals__[f"_s_{f.name}"] for f in fields(Conv)))
+               for s in (Conv.__init__.__globals__[f"s{i}"] for i in range(len(fields(Conv)))))
+    compiled = rec._compile(Conv, "__init__")  # the method compiled from source, as dataclasses
+    assert all(type(s.__self__) is rec._SLOT
+               for s in (compiled.__globals__[f"_s_{f.name}"] for f in fields(Conv)))
     back = Conv.__new__(Conv)
     back.__setstate__(conv.__getstate__())
     assert back == conv and all(type(s.__self__) is rec._SLOT for s in Conv.__record_setters__)
@@ -342,7 +345,52 @@ def test_a_class_that_keeps_making_objects_gets_its_methods_compiled(monkeypatch
     assert [hash(r) for r in records] == [hash(r) for r in records[:2]] + [hash(records[2])]
     assert R.__dict__["__init__"] is rec._STUBS["__init__"]
     assert R.__dict__["__hash__"] is not rec._STUBS["__hash__"]  # its fourth call compiled it
-    assert T.__dict__["__new__"].__func__ is rec._new_stub and tuple(tuples[2]) == (2, 2, "x")
-    assert R(3).a == 3 and T(3).a == 3  # the fourth call of each: compiled
+    # a named tuple's __new__ is its own from the first call (record_methods' template)
+    assert T.__dict__["__new__"].__func__ is not rec._new_stub and tuple(tuples[2]) == (2, 2, "x")
+    assert R(3).a == 3 and T(3).a == 3  # R's fourth call: compiled (a default_factory)
     assert R.__dict__["__init__"] is not rec._STUBS["__init__"] and R(4) == R(4, 2)
-    assert T.__dict__["__new__"].__func__ is not rec._new_stub and tuple(T(5)) == (5, 2, "x")
+    assert tuple(T(5)) == (5, 2, "x")
+
+
+def test_the_templates_module_is_what_record_writes():
+    import os
+    with open(os.path.join(os.path.dirname(rec.__file__), "record_methods.py"),
+              encoding="utf-8") as f:
+        assert f.read() == rec.methods_source()
+
+
+@pytest.mark.parametrize("n", range(rec.MAX_TEMPLATE + 2))
+def test_a_method_from_its_template_is_the_compiled_one(n):
+    """A frozen record of n fields (the last half with defaults) gets its __init__, and
+    a named tuple its __new__, from the template for n fields from its first call (past
+    MAX_TEMPLATE: compiled): the same signature, fields, errors and qualname as the
+    method compiled from source (rec._compile, what dataclasses and namedtuple write)."""
+    import inspect
+
+    from cnncost.record import NamedTuple, Record
+    ns = {"__annotations__": {f"f{i}": "int" for i in range(n)}, "__qualname__": "P",
+          "__module__": __name__, **{f"f{i}": i * 10 for i in range(n // 2, n)}}
+    for base, name in ((Record, "__init__"), (NamedTuple, "__new__")):
+        made, compiled = (type(base)("P", (base,), dict(ns)) for _ in range(2))
+        made(*range(n))  # its first call
+        method = made.__dict__[name]
+        method = method.__func__ if name == "__new__" else method
+        by_source = rec._compile(compiled, name)
+        if n <= rec.MAX_TEMPLATE:
+            assert rec._template(made, name) is not None
+            assert inspect.signature(method) == inspect.signature(by_source)
+            assert method.__qualname__ == f"P.{name}"
+        else:  # the generic method, then compiled (_COMPILE_AFTER)
+            assert rec._template(made, name) is None and method in (rec._STUBS["__init__"], rec._new_stub)
+        rec._install(compiled, name, by_source)
+        calls = [((), {}), (tuple(range(n)), {}), ((1,) * (n // 2), {}), ((1,) * (n + 1), {}),
+                 ((), {f"f{i}": i for i in range(n)}), ((), {"nope": 1}), ((1,), {"f0": 2})]
+        for args, kwargs in calls:
+            outcomes = []
+            for cls in (made, compiled):
+                try:
+                    obj = cls(*args, **kwargs)
+                    outcomes.append([getattr(obj, f"f{i}") for i in range(n)])
+                except TypeError as e:
+                    outcomes.append(str(e))
+            assert outcomes[0] == outcomes[1], (args, kwargs)
