@@ -20,6 +20,8 @@ compiled from the sources, as py_compile compiles a .pyc; it is marshal's, read
 only by this interpreter's version (the magic number of its .pyc files).
 
     CNNCOST_NO_BUNDLE=1  import every module the usual way
+
+Where os.pread is missing (Windows), the bundle is neither read nor written.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import _frozen_importlib_external as _external
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 FILE = os.path.join(PACKAGE, "__pycache__", f"bundle.{sys.implementation.cache_tag}.bin")
 _HEAD = b"cnncost-bundle-1" + _external.MAGIC_NUMBER  # this layout, this interpreter's bytecode
+_USABLE = hasattr(os, "pread")  # not on Windows, where the usual imports do it all
 
 
 class Finder:
@@ -63,7 +66,8 @@ class Finder:
         origin, cached, is_package, mtime_ns, size, _, _ = entry
         try:
             st = os.stat(origin)
-        except OSError:
+        except OSError:  # moved or removed since: importlib finds it, or says it cannot
+            self.missed = True
             return None
         if st.st_mtime_ns != mtime_ns or st.st_size != size:  # edited: importlib reads it
             self.missed = True
@@ -87,7 +91,7 @@ class Finder:
 def install() -> Finder | None:
     """Put the bundle's finder first on sys.meta_path; None (and nothing done) when
     there is no bundle for this interpreter, or CNNCOST_NO_BUNDLE is set."""
-    if os.environ.get("CNNCOST_NO_BUNDLE"):
+    if not _USABLE or os.environ.get("CNNCOST_NO_BUNDLE"):
         return None
     try:
         fd = os.open(FILE, os.O_RDONLY)
@@ -145,8 +149,8 @@ def build(file: str | None = None) -> int:
 def refresh(finder: Finder | None) -> None:
     """After a script's run: write the bundle again where it was absent or a module
     was missed, where Python would write .pyc files; never an error."""
-    if finder is not None and not finder.missed or os.environ.get("CNNCOST_NO_BUNDLE") \
-            or sys.dont_write_bytecode:
+    if finder is not None and not finder.missed or not _USABLE \
+            or os.environ.get("CNNCOST_NO_BUNDLE") or sys.dont_write_bytecode:
         return
     try:
         if os.access(os.path.dirname(FILE), os.W_OK) or os.access(PACKAGE, os.W_OK):

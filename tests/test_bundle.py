@@ -63,7 +63,22 @@ def test_an_edited_module_is_read_from_its_source(built):
         assert finder.find_spec("cnncost.metrics") is None and finder.missed
     finally:
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert finder.find_spec("cnncost.metrics") is not None
+    finder.missed = False
+    assert finder.find_spec("cnncost.metrics") is not None and not finder.missed
+    finder.index["cnncost.metrics"] = ("/nowhere/metrics.py", *finder.index["cnncost.metrics"][1:])
+    assert finder.find_spec("cnncost.metrics") is None and finder.missed  # moved since
+
+
+def test_without_pread_it_is_neither_read_nor_written(tmp_path, monkeypatch):
+    file = tmp_path / "bundle.bin"
+    bundle.build(str(file))
+    monkeypatch.setattr(bundle, "FILE", str(file))
+    monkeypatch.setattr(bundle, "_USABLE", False)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert bundle.install() is None
+    file.unlink()
+    bundle.refresh(None)
+    assert not file.exists()
 
 
 def test_a_file_of_another_layout_is_not_read(tmp_path, monkeypatch):
