@@ -61,7 +61,8 @@ def memory(graph: Graph, infos: list, costs: list, batch: int = 1,  # type: igno
     scale = batch * size
     # bytes of each node's output; the network input's is the last entry, so that
     # INPUT (-1) indexes it
-    obytes = [info.output.elements * scale for info in infos] + [graph.input.elements * scale]
+    obytes = [o.h * o.w * o.c * scale for o in [info.output for info in infos]] \
+        + [graph.input.elements * scale]  # (Shape.elements, without a call a node)
     kinds = [BY_CLASS[type(node.layer)] for node in nodes]
     live = _liveness(graph, kinds, obytes)
     saved, grads = _saved(graph, infos, kinds, costs, batch, size, obytes)
