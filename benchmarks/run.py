@@ -38,11 +38,13 @@ def wall(cmd: list[str], runs: int, stdin: bytes | None = None) -> tuple[float, 
     return secs, rss
 
 
-def wall_beside(cmd: list[str], base: list[str] | None, runs: int, stdin: bytes | None = None
-                ) -> tuple[tuple[float, int], float]:
+def wall_beside(cmd: list[str], base: list[str] | None, runs: int, stdin: bytes | None = None,
+                terminal: bool = False) -> tuple[tuple[float, int], float]:
     """wall(cmd), and the median wall time of `base` run alternately with it (each
     run of cmd right after one of base), so that a ratio of the two is measured in
-    the same moments: this machine's speed drifts by a third within minutes."""
+    the same moments: this machine's speed drifts by a third within minutes. With
+    `terminal`, cmd writes to a pseudo-terminal (as at the prompt, TERM=xterm-256color),
+    read as it writes."""
     times, base_times, rss = [], [], 0
     for i in range(runs + 1):
         if base is not None:
@@ -51,19 +53,40 @@ def wall_beside(cmd: list[str], base: list[str] | None, runs: int, stdin: bytes 
                            stderr=subprocess.DEVNULL)
             if i:
                 base_times.append(time.perf_counter() - t0)
+        out, reader = subprocess.DEVNULL, None
+        if terminal:
+            import pty
+            import threading
+            main, out = pty.openpty()
+            reader = threading.Thread(target=_drain, args=(main,))
+            reader.start()
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else
-                                subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "TERM": "xterm-256color"} if terminal else None)
         if stdin is not None:
             proc.stdin.write(stdin)
             proc.stdin.close()
         _, _, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
         proc.returncode = 0  # reaped by wait4 above: Popen must not wait on it again
+        if reader is not None:
+            os.close(out)  # the reader sees the end once the child's output is read
+            reader.join()
         if i:  # the first run warms the disk cache and the zoo cache
-            times.append(time.perf_counter() - t0)
+            times.append(elapsed)
             rss = max(rss, usage.ru_maxrss * 1024)
     return (statistics.median(times), rss), statistics.median(base_times) if base_times else 0.0
+
+
+def _drain(fd: int) -> None:
+    """Read a pseudo-terminal's output until its other end is closed, then close it."""
+    try:
+        while os.read(fd, 1 << 16):
+            pass
+    except OSError:  # EIO: the other end is closed and everything is read
+        pass
+    os.close(fd)
 
 
 class Target(NamedTuple):
@@ -76,6 +99,7 @@ class Target(NamedTuple):
     seconds: float | None = None
     rss_mb: float | None = None
     runs: int | None = None
+    terminal: bool = False  # written to a pseudo-terminal, as at the prompt
 
 
 def targets(runs: int) -> None:
@@ -90,15 +114,16 @@ def targets(runs: int) -> None:
     rows = [
         Target("`analyze resnet50 --format json` through the installed `cnncost` script",
                [CLI, "analyze", "resnet50", "--format", "json"], ratio=2),
-        Target("`analyze resnet50` terminal table (174 rows)", [CLI, "analyze", "resnet50"], ratio=6),
+        Target("`analyze resnet50` terminal table (174 rows) at a terminal", [CLI, "analyze", "resnet50"],
+               ratio=6, terminal=True),
         Target("10k-layer spec, JSON", [CLI, "analyze", str(specs[10_000]), "--format", "json"],
                ratio=10, runs=max(3, runs // 4)),
         Target("100k-layer spec, JSON", [CLI, "analyze", str(specs[100_000]), "--format", "json"],
                ratio=90, rss_mb=200, runs=3),
         Target("`replace` whole process, default grid (`replace he2015-a --stage 3`)",
                [CLI, "replace", "he2015-a", "--stage", "3"], ratio=3),
-        Target("the table of a 10k-layer spec", [CLI, "analyze", str(specs[10_000])], seconds=1.5,
-               runs=3),
+        Target("the table of a 10k-layer spec at a terminal", [CLI, "analyze", str(specs[10_000])],
+               seconds=1.5, runs=3, terminal=True),
     ]
     print(f"\n## Targets (whole process, median of {runs} unless fewer are shown)\n")
     print("Each ratio divides by `python -c pass`, run alternately with the command (its "
@@ -107,7 +132,8 @@ def targets(runs: int) -> None:
     print("|---|---:|---:|---:|---:|---|---|")
     os.environ["COLUMNS"] = "100"  # the tables' width, for every command below
     for t in rows:
-        (secs, rss), base = wall_beside(t.cmd, [PY, "-c", "pass"], t.runs or runs)
+        (secs, rss), base = wall_beside(t.cmd, [PY, "-c", "pass"], t.runs or runs,
+                                        terminal=t.terminal)
         limit = []
         ok = True
         if t.ratio is not None:

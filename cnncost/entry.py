@@ -1,17 +1,18 @@
 """The `cnncost` script's entry point: the commonest questions asked without click.
 
 `cnncost analyze SPEC --format json` (or csv, markdown) — what a CI job runs on
-every commit — and `cnncost analyze SPEC` written to a pipe or a file are
-answered here by the very calls the click command makes (resolve.load,
-costs.analyze, report.render_analysis with the command's defaults — for JSON
-the two calls it makes, jsondoc.analysis_dict and jsondoc.chunked, without
-importing report's tables — and piped.piped_table, as cli.emit writes a
-table), so the text is the same to the
-byte; so is `cnncost replace SPEC --stage S` with its search options (the
-command's own body, commands.replace). Neither imports click nor builds the
-command tree, which is a third of such a run. Anything else — another command or
-option, a table for a terminal, an error, a note for stderr, a write that fails —
-goes to cli.main, which does the whole run itself, with its messages and exit codes.
+every commit — and `cnncost analyze SPEC`, its table at a terminal or written to
+a pipe or a file, are answered here by the very calls the click command makes
+(resolve.load, costs.analyze, report.render_analysis with the command's defaults
+— for JSON the two calls it makes, jsondoc.analysis_dict and jsondoc.chunked,
+without importing report's tables — and piped.piped_table, as cli.emit writes a
+table), so the text is the same to the byte; so is `cnncost replace SPEC --stage
+S` with its search options (the command's own body, commands.replace). Neither
+imports click nor builds the command tree, which is a third of such a run.
+Anything else — another command or option, a table that rich must lay out (one
+too wide for the terminal, a dumb terminal), an error, a note for stderr, a
+write that fails — goes to cli.main, which does the whole run itself, with its
+messages and exit codes.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ def quick(args: list[str]) -> Any:
     """The output of `cnncost ARGS` (a str, or jsondoc.Chunks for JSON) when it is a
     plain `analyze SPEC [--format F]` or `replace SPEC --stage S [its search options]
     [--format F]` whose spec is read and costed without an error or a note for
-    stderr, and for the table when it is written directly (piped); None for
+    stderr, and for the table when it is written directly (piped.piped_table); None for
     everything else."""
     if len(args) < 2 or args[1].startswith("-") or args[0] not in ("analyze", "replace"):
         return None
     opts = _options(args[2:], ANALYZE if args[0] == "analyze" else REPLACE)
     if opts is None:
         return None
-    fmt = opts.pop("fmt", "table")  # a table goes to a pipe or a file (piped.piped_table)
+    fmt = opts.pop("fmt", "table")  # a table written directly where it can be (piped.piped_table)
     if fmt not in FORMATS:
         return None
     try:

@@ -1,10 +1,13 @@
-"""Where the terminal tables go when stdout is no terminal: a pipe or a file.
+"""Where the terminal tables go when they can be written directly: a pipe, a file
+or a terminal.
 
-rich lays a table out cell by cell (~1 ms a row); when stdout is a pipe or a
-file and the tables fit at their natural widths, report.TerminalTables writes
-the same text directly. This module decides that, without importing click or
-rich, so the script's entry point (cnncost.entry) answers `cnncost analyze SPEC
-> file` itself, and cli.emit does the same for every command.
+rich lays a table out cell by cell (~1 ms a row); when the tables fit at their
+natural widths, report.TerminalTables writes the same text directly — to a pipe
+or a file as rich prints it there (no styles), to a terminal as rich prints it
+there (the title italic, the header and footer bold, the caption dim italic;
+no styles under NO_COLOR). This module decides that, without importing click or
+rich, so the script's entry point (cnncost.entry) answers `cnncost analyze SPEC`
+itself, and cli.emit does the same for every command.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ if TYPE_CHECKING:
 
 
 def piped_table(value: Any) -> str | None:
-    """The terminal tables as rich prints them to a pipe or a file (no terminal, no
-    colour), written directly when they fit at their natural widths
-    (report.TerminalTables.plain_text); None where rich would do more: a terminal,
-    forced colour, a non-UTF-8 stream, a table that must wrap or hide columns."""
+    """The terminal tables as rich prints them to stdout — a pipe or a file (no
+    colour, widened so that no value is cut) or a terminal (its width, its styles) —
+    written directly when they fit at their natural widths
+    (report.TerminalTables.plain_text); None where rich would do more: forced
+    colour or terminal, a dumb terminal, a notebook, a non-UTF-8 stream, a table
+    that must wrap or hide columns."""
     plain_text = getattr(value, "plain_text", None)
     if plain_text is None or sys.platform == "win32":
         return None
@@ -29,18 +34,23 @@ def piped_table(value: Any) -> str | None:
     if env.get("TTY_COMPATIBLE", "") in ("1", "0") or env.get("FORCE_COLOR") is not None:
         return None
     try:
-        if sys.stdout.isatty():
-            return None
+        terminal = sys.stdout.isatty()
     except ValueError:
-        pass
+        terminal = False
     if not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf"):
         return None
+    if terminal:  # rich's Console there: its width, its styles unless NO_COLOR
+        if env.get("TERM", "").strip().lower() in ("dumb", "unknown") \
+                or "idlelib" in sys.modules or "IPython" in sys.modules:
+            return None  # rich: 80 columns without styles, or no terminal at all
+        plain = no_color()
+        return plain_text(console_width(), plain, not plain)
     return plain_text(whole_width(value, console_width()), no_color())
 
 
 def console_width() -> int:
-    """rich's Console width where it is not a terminal: COLUMNS, else the size of
-    the first standard stream that is a terminal, else 80."""
+    """rich's Console width: COLUMNS, else the size of the first standard stream
+    that is a terminal, else 80."""
     columns = os.environ.get("COLUMNS")
     if columns is not None and columns.isdigit():
         return int(columns)

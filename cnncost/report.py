@@ -532,11 +532,19 @@ def _centred(text: str, width: int) -> list[str] | None:
     return out
 
 
-def _direct(t: Table, cells: _Cells, plain: bool, width: int) -> list[str] | None:
+# The styles rich gives a table on a terminal (its default theme): the title, the
+# header and footer cells, the caption; and the end of each.
+_TITLE, _BOLD, _CAPTION, _END = "\x1b[3m", "\x1b[1m", "\x1b[2;3m", "\x1b[0m"
+
+
+def _direct(t: Table, cells: _Cells, plain: bool, width: int, styled: bool = False
+            ) -> list[str] | None:
     """The lines rich prints for _rich_table(t, cells, …) on a console without
     colour, `width` wide, when every column fits at its natural width on one line
     (no cell wraps): written directly, ~50× faster than rich's layout (a 10k-layer
-    table). None for anything else: rich lays that out."""
+    table). With `styled`, as it prints them on a terminal with colour: the title
+    italic, the header and footer bold (each cell and the padding after it), the
+    caption dim italic. None for anything else: rich lays that out."""
     widths = cells.natural
     total = _table_width(widths)
     if total > width:
@@ -546,23 +554,29 @@ def _direct(t: Table, cells: _Cells, plain: bool, width: int) -> list[str] | Non
         return None
     right = [_align(c, terminal=cells.bars) == "r" for _, c in cells.cols]
 
-    def line(row: list[str]) -> str:
-        return " " + "  ".join(x.rstrip().rjust(w) if r else x.ljust(w)  # as rich justifies
-                               for x, w, r in zip(row, widths, right)) + " "
+    def line(row: list[str], bold: bool = False) -> str:
+        texts = [x.rstrip().rjust(w) if r else x.ljust(w)  # as rich justifies
+                 for x, w, r in zip(row, widths, right)]
+        if bold and styled:
+            return f" {_BOLD}" + f"{_END}{_BOLD} {_END} {_BOLD}".join(texts) + f"{_END} "
+        return " " + "  ".join(texts) + " "
     title, caption = _plain(t.title, plain), _plain(t.caption, plain)
     head = _centred(title, total) if title else []
     foot = _centred(caption, total) if caption else []
     if head is None or foot is None:
         return None
+    if styled:
+        head = [f"{_TITLE}{x}{_END}" for x in head]
+        foot = [f"{_CAPTION}{x}{_END}" for x in foot]
     blank = " " * total
-    out = [*head, blank, line(cells.header), " " + "─" * (total - 2) + " "]
+    out = [*head, blank, line(cells.header, bold=True), " " + "─" * (total - 2) + " "]
     last = len(cells.rows) - 1
     for n, row in enumerate(cells.rows):
         out.append(line(row))
         if n in t.breaks and n < last:
             out.append(blank)
     if cells.footer is not None:
-        out += [blank, line(cells.footer)]
+        out += [blank, line(cells.footer, bold=True)]
     out += [blank, *foot]
     return out
 
@@ -632,12 +646,17 @@ class TerminalTables(NamedTuple):
     def whole_width(self, plain: bool = False) -> int:
         return max((t.whole_width(plain) for t in self.tables), default=0)
 
-    def plain_text(self, width: int, plain: bool = False) -> str | None:
-        """What a console `width` wide without colour prints, when every table
-        fits at its natural widths (_direct); None: print it with rich."""
+    def plain_text(self, width: int, plain: bool = False, styled: bool = False) -> str | None:
+        """What a console `width` wide without colour prints (with `styled`: a
+        terminal's, with colour), when every table fits at its natural widths —
+        without the share bars where TerminalTable drops them to fit (_direct);
+        None: print it with rich."""
         out = []
         for table in self.tables:
-            lines = _direct(table.table, table.cells(True, plain), plain, width)
+            cells = table.cells(True, plain)
+            if _table_width(cells.least) > width:
+                cells = table.cells(False, plain)  # as TerminalTable lays it out: no bars
+            lines = _direct(table.table, cells, plain, width, styled)
             if lines is None:
                 return None
             out += lines

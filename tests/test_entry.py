@@ -65,10 +65,85 @@ def test_quick_replace_is_the_commands(spec, options, monkeypatch):
     assert err == "" and str(answer) == out
 
 
-def test_no_quick_table_for_a_terminal(monkeypatch):
-    """A terminal gets rich's table (and its narrow-terminal layouts): left to click."""
+@pytest.mark.parametrize("columns", ["60", "100", "200"])
+@pytest.mark.parametrize("spec", ["resnet50", "he2015-a"])
+def test_quick_table_at_a_terminal_is_the_commands(spec, columns, monkeypatch):
+    """At a terminal, the table is what the click command prints there (rich's, its
+    styles included) where it fits; a narrower terminal's layouts and a dumb
+    terminal's are left to click."""
+    import click.testing
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True,
+                        raising=False)
+    from click.testing import CliRunner
+
+    from cnncost.cli import main
+    env = {**ENV, "COLUMNS": columns, "TERM": "xterm-256color", "NO_COLOR": None}
+    for key, value in env.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    result = CliRunner(env=env).invoke(main, ["analyze", spec], catch_exceptions=False)
+    code, out, err = result.exit_code, result.stdout, result.stderr
+    assert code == 0 and err == "" and "\x1b[1m" in out
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
-    assert quick(["analyze", "resnet50"]) is None
+    answer = quick(["analyze", spec])
+    assert answer == out or answer is None and columns == "60"
+    if columns != "60":
+        assert answer == out
+    monkeypatch.setenv("TERM", "dumb")
+    assert quick(["analyze", spec]) is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_the_script_at_a_terminal_answers_without_click(tmp_path):
+    """Through a real pseudo-terminal: the installed script's table is rich's on a
+    terminal, to the byte, and it imports neither click nor rich to write it."""
+    import pty
+
+    from rich.console import Console
+
+    from cnncost.costs import analyze
+    from cnncost.report import Format, render_analysis
+    from cnncost.resolve import load, one_network
+    script = os.path.join(os.path.dirname(sys.executable), "cnncost")
+    code = ("import sys, runpy; sys.argv = [sys.argv[1], 'analyze', 'he2015-a']\n"
+            "import cnncost.entry as e\n"
+            "def done(status):\n"
+            "    sys.stdout.flush()\n"
+            "    loaded = sorted(m for m in ('click', 'rich') if m in sys.modules)\n"
+            "    sys.stderr.write(repr(loaded)); sys.stderr.flush()\n"
+            "    import os; os._exit(status)\n"
+            "e._exit = done\n"
+            "e.main()\n")
+    main, child = pty.openpty()
+    done = subprocess.run([sys.executable, "-c", code, script], stdout=child, stderr=subprocess.PIPE,
+                          env={**os.environ, "COLUMNS": "100", "TERM": "xterm-256color",
+                               "NO_COLOR": ""}, timeout=60)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child's end is closed: all of it is read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert done.returncode == 0 and done.stderr == b"[]"
+    shown = b"".join(chunks).decode().replace("\r\n", "\n")
+    expected = io_text(render_analysis(analyze(one_network(load("he2015-a")).graph()),
+                                       Format.TABLE), Console)
+    assert shown == expected and "\x1b[1m" in shown
+
+
+def io_text(tables, console):
+    import io
+    out = io.StringIO()
+    console(file=out, width=100, highlight=False, markup=False, force_terminal=True,
+            color_system="256").print(tables)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("args", [
