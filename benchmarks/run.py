@@ -192,7 +192,7 @@ def phases(runs: int) -> None:
         if tables.plain_text(100) is None:
             table(net)
 
-    def json_text(net) -> str:  # JSON comes as report.Chunks: written piece by piece
+    def json_text(net) -> str:  # JSON comes as jsondoc.Chunks: written piece by piece
         return str(render_analysis(net, Format.JSON))
     cases = [
         ("load (zoo: cached document; chain: parse the text)", partial(load, "resnet50"),
@@ -200,8 +200,9 @@ def phases(runs: int) -> None:
         ("lower to a graph", spec50.graph, spec10.graph),
         ("shapes and costs (analyze)", partial(analyze, g50), partial(analyze, g10)),
         ("JSON", partial(json_text, net50), partial(json_text, net10)),
-        ("terminal table (rich, 100 columns)", partial(table, net50), partial(table, net10)),
-        ("piped table (written directly, 100 columns)", partial(piped, net50),
+        ("table laid out by rich (100 columns; what wraps or hides columns)", partial(table, net50),
+         partial(table, net10)),
+        ("table written directly (100 columns; at a terminal or to a pipe)", partial(piped, net50),
          partial(piped, net10)),
     ]
     for name, small, big in cases:
